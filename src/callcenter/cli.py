@@ -1,0 +1,182 @@
+"""The `callcenter` command: `serve`, `demo`, `migrate`, and any Django command via `manage`.
+
+    callcenter serve [--host 127.0.0.1] [--port 8000]   the product, in one process
+    callcenter demo                                     load the demo data (idempotent)
+    callcenter migrate                                  create or update the database
+    callcenter manage COMMAND [ARGS…]                   any Django management command
+
+A bad setting stops every command with a message saying how to fix it (exit status 2),
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+import callcenter
+
+EXIT_CONFIG = 2
+
+
+def _fail(message: str) -> int:
+    print(f"callcenter: {message}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "callcenter.web.settings")
+    import django
+
+    django.setup()
+
+
+def _database_problem() -> str | None:
+    """Why the database cannot be used, or None when it can."""
+    from django.db import DatabaseError, connection
+
+    try:
+        connection.ensure_connection()
+    except DatabaseError as exc:
+        settings_dict = connection.settings_dict
+        where = settings_dict.get("HOST") or settings_dict.get("NAME")
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return (
+            f"cannot connect to the {connection.vendor} database at {where}: {first_line}. "
+            "Check DATABASE_URL (or unset it to use SQLite in the data folder)."
+        )
+    return None
+
+
+def _unapplied_migrations() -> list[str]:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
+def _print_banner(host: str, port: int) -> None:
+    from django.conf import settings
+
+    from callcenter.web import demo
+
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    print(f"callcenter {callcenter.__version__}")
+    print(f"  web:      http://{shown_host}:{port}/  (listening on {host}:{port})")
+    print(f"  data:     {settings.DATA_DIR}")
+    print(f"  database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
+    if demo.is_loaded():
+        print("  demo logins (agent ID / password):")
+        for who, password, what in demo.DEMO_LOGINS:
+            print(f"    {who:<16} {password:<12} {what}")
+    sys.stdout.flush()
+
+
+async def _serve(host: str, port: int) -> None:
+    import uvicorn
+
+    from callcenter.web.asgi import application
+
+    config = uvicorn.Config(
+        application,
+        host=host,
+        port=port,
+        loop="none",  # the loop is ours (uvloop), shared with the switch
+        http="httptools",
+        ws="websockets-sansio",
+        lifespan="off",
+        log_level="info",
+        access_log=False,
+        server_header=False,
+    )
+    await uvicorn.Server(config).serve()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    problem = _database_problem()
+    if problem:
+        return _fail(problem)
+    pending = _unapplied_migrations()
+    if pending:
+        return _fail(
+            f"the database is not up to date ({len(pending)} migrations to apply, first "
+            f"{pending[0]}). Run `callcenter migrate` first."
+        )
+    _print_banner(args.host, args.port)
+    import uvloop
+
+    uvloop.run(_serve(args.host, args.port))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from callcenter.web import demo
+
+    problem = _database_problem()
+    if problem:
+        return _fail(problem)
+    if _unapplied_migrations():
+        return _fail("the database is not up to date. Run `callcenter migrate` first.")
+    try:
+        created = demo.load()
+    except demo.DemoRefused as refusal:
+        return _fail(str(refusal))
+    total = sum(created.values())
+    detail = ", ".join(f"{name} {count}" for name, count in created.items())
+    if total:
+        print(f"demo data loaded: {total} rows created ({detail})")
+    else:
+        print("demo data already present: nothing changed")
+    return 0
+
+
+def cmd_manage(argv: Sequence[str]) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["callcenter", *argv])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="callcenter", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=callcenter.__version__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the web and the switch in one process")
+    serve.add_argument("--host", default="127.0.0.1", help="web address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="web port (default 8000)")
+    commands.add_parser("demo", help="load the demo data (creates only what is missing)")
+    commands.add_parser("migrate", help="create or update the database tables", add_help=False)
+    commands.add_parser("manage", help="run a Django management command", add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    from callcenter.web.config import ConfigError
+
+    try:
+        if args_list[:1] == ["manage"]:
+            _setup_django()
+            return cmd_manage(args_list[1:])
+        if args_list[:1] == ["migrate"]:
+            _setup_django()
+            return cmd_manage(args_list)
+        args = build_parser().parse_args(args_list)
+        _setup_django()
+        if args.command == "serve":
+            return cmd_serve(args)
+        if args.command == "demo":
+            return cmd_demo(args)
+    except ConfigError as error:
+        return _fail(str(error))
+    except KeyboardInterrupt:
+        return 130
+    raise AssertionError(f"unhandled command {args_list!r}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,96 @@
+"""The left navigation and the header of every page (REQUIREMENTS B1, C1).
+
+The menu is one table: sections of entries, each entry a URL name and the capability it
+needs. An entry is listed only when the module behind it exists, so there are no
+placeholder pages: a later module adds its entries here along with its views.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from callcenter.accounts.roles import Capability, capabilities_of
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str | Promise
+    url_name: str
+    capability: Capability | None = None  # None: every logged-in user
+
+
+@dataclass(frozen=True)
+class Section:
+    label: str | Promise
+    entries: tuple[Entry, ...]
+
+
+MENU: tuple[Section, ...] = (
+    Section(
+        _("Agent administration"),
+        (
+            Entry(_("Query agents"), "accounts:agent_list", Capability.ADMINISTER),
+            Entry(_("Add agent"), "accounts:agent_create", Capability.ADMINISTER),
+        ),
+    ),
+    Section(
+        _("Switch administration"),
+        (
+            Entry(_("Manage extensions"), "telephony:extension_list", Capability.ADMINISTER),
+            Entry(_("Second-level units"), "admin:accounts_unit_changelist", Capability.ADMINISTER),
+            Entry(_("Handlers"), "admin:accounts_handler_changelist", Capability.ADMINISTER),
+        ),
+    ),
+    Section(
+        _("User operations"),
+        (Entry(_("Change password"), "accounts:password_change"),),
+    ),
+)
+
+
+def menu_for(request: HttpRequest) -> list[dict[str, Any]]:
+    """The sections and entries this user may open, the current one marked."""
+    capabilities = capabilities_of(request.user)
+    sections: list[dict[str, Any]] = []
+    entries_shown: list[dict[str, Any]] = []
+    for section in MENU:
+        entries = [
+            {"label": entry.label, "url": reverse(entry.url_name), "active": False}
+            for entry in section.entries
+            if entry.capability is None or entry.capability in capabilities
+        ]
+        if entries:
+            sections.append({"label": section.label, "entries": entries})
+            entries_shown.extend(entries)
+    # The current page is the entry with the longest URL that the path starts with.
+    matching = [entry for entry in entries_shown if request.path.startswith(entry["url"])]
+    if matching:
+        max(matching, key=lambda entry: len(entry["url"]))["active"] = True
+    return sections
+
+
+def shell_context(request: HttpRequest) -> dict[str, Any]:
+    """Template context for the header and the navigation of the logged-in shell."""
+    from callcenter.accounts.actions import SESSION_EXTENSION, SESSION_LOGIN_AT
+
+    user = request.user
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    login_at_raw = request.session.get(SESSION_LOGIN_AT)
+    login_at = datetime.fromisoformat(login_at_raw) if login_at_raw else None
+    return {
+        "shell": {
+            "login_at": login_at,
+            "extension": request.session.get(SESSION_EXTENSION, ""),
+            "role": user.get_role_display(),  # type: ignore[union-attr]
+            "unit": getattr(user, "unit", None),
+        },
+        "menu": menu_for(request),
+    }

@@ -1,0 +1,131 @@
+"""Starts a real `callcenter serve` for tests that talk to it as users and phones would.
+
+The server runs in its own process with its own data folder and database (a fresh SQLite
+file, or a fresh PostgreSQL database when the suite runs on PostgreSQL), on a free port of
+127.0.0.1, with the demo data loaded. It is stopped by its PID at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+
+@dataclass(frozen=True)
+class RunningCallcenter:
+    url: str
+    data_dir: Path
+    env: dict[str, str]
+    log: Path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def postgres_database(base_url: str) -> Iterator[str]:
+    """A new, empty database on the server of `base_url`, dropped afterwards."""
+    import psycopg
+
+    parts = urlsplit(base_url)
+    name = f"callcenter_e2e_{uuid.uuid4().hex[:10]}"
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _run(env: dict[str, str], *args: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "callcenter", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"callcenter {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+
+
+@contextmanager
+def running_callcenter(tmp: Path) -> Iterator[RunningCallcenter]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    env["CALLCENTER_DATA"] = str(tmp / "data")
+    database_url = os.environ.get("DATABASE_URL", "")
+    with (
+        postgres_database(database_url)
+        if database_url.startswith("postgres")
+        else _sqlite(env) as url
+    ):
+        if url:
+            env["DATABASE_URL"] = url
+        _run(env, "migrate", "--no-input")
+        _run(env, "demo")
+        port = free_port()
+        log = tmp / "serve.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "callcenter",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_healthy(base, process, log)
+            yield RunningCallcenter(url=base, data_dir=tmp / "data", env=env, log=log)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
+def _sqlite(env: dict[str, str]) -> Iterator[str]:
+    env.pop("DATABASE_URL", None)
+    yield ""
+
+
+def _wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"callcenter serve exited:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"callcenter serve did not become healthy:\n{log.read_text()}")
