@@ -27,12 +27,27 @@ class RunningCallcenter:
     data_dir: Path
     env: dict[str, str]
     log: Path
+    sip_port: int
+    sip_host: str = "127.0.0.1"
 
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def free_sip_port() -> int:
+    """A port free on 127.0.0.1 for both UDP and TCP."""
+    for _ in range(50):
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port for SIP on 127.0.0.1")
 
 
 @contextmanager
@@ -80,27 +95,18 @@ def running_callcenter(tmp: Path) -> Iterator[RunningCallcenter]:
         _run(env, "migrate", "--no-input")
         _run(env, "demo")
         port = free_port()
+        sip_port = free_sip_port()
         log = tmp / "serve.log"
+        command = [sys.executable, "-m", "callcenter", "serve", "--host", "127.0.0.1"]
+        command += ["--port", str(port), "--sip-host", "127.0.0.1", "--sip-port", str(sip_port)]
         with log.open("w") as output:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "callcenter",
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                ],
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
+            process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_healthy(base, process, log)
-            yield RunningCallcenter(url=base, data_dir=tmp / "data", env=env, log=log)
+            yield RunningCallcenter(
+                url=base, data_dir=tmp / "data", env=env, log=log, sip_port=sip_port
+            )
         finally:
             process.terminate()
             try:

@@ -12,11 +12,16 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import callcenter
+
+if TYPE_CHECKING:
+    from callcenter.engine.switch import EngineConfig
 
 EXIT_CONFIG = 2
 
@@ -59,14 +64,17 @@ def _unapplied_migrations() -> list[str]:
     return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
 
 
-def _print_banner(host: str, port: int) -> None:
+def _print_banner(args: argparse.Namespace) -> None:
     from django.conf import settings
 
     from callcenter.web import demo
 
+    host, port = args.host, args.port
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"callcenter {callcenter.__version__}")
     print(f"  web:      http://{shown_host}:{port}/  (listening on {host}:{port})")
+    if not args.no_sip:
+        print(f"  SIP:      udp and tcp on {args.sip_host}:{args.sip_port}, realm {args.sip_realm}")
     print(f"  data:     {settings.DATA_DIR}")
     print(f"  database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
     if demo.is_loaded():
@@ -76,10 +84,50 @@ def _print_banner(host: str, port: int) -> None:
     sys.stdout.flush()
 
 
-async def _serve(host: str, port: int) -> None:
+def _engine_config(args: argparse.Namespace) -> EngineConfig:
+    import hashlib
+    import hmac
+
+    from django.conf import settings
+
+    from callcenter.engine.switch import EngineConfig
+
+    # Nonces are signed with a key derived from the secret key: servers sharing it (a 1+1
+    # pair) accept each other's nonces.
+    nonce_secret = hmac.new(
+        settings.SECRET_KEY.encode(), b"sip digest nonces", hashlib.sha256
+    ).digest()
+    return EngineConfig(
+        nonce_secret=nonce_secret,
+        sip_host=args.sip_host,
+        sip_port=args.sip_port,
+        realm=args.sip_realm,
+    )
+
+
+async def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from callcenter.web.asgi import application
+
+    host, port = args.host, args.port
+    engine = sink = sink_task = None
+    if not args.no_sip:
+        from callcenter.engine.switch import Engine
+        from callcenter.telephony.directory import DjangoDirectory
+        from callcenter.telephony.event_sink import DjangoEventSink
+
+        sink = DjangoEventSink()
+        sink_task = asyncio.create_task(sink.run(), name="event-sink")
+        engine = Engine(_engine_config(args), DjangoDirectory(), sink)
+        try:
+            await engine.start()
+        except OSError as error:
+            sink_task.cancel()
+            raise StartupError(
+                f"cannot listen for SIP on {args.sip_host}:{args.sip_port}: {error.strerror}. "
+                "Choose another address or port with --sip-host/--sip-port, or --no-sip."
+            ) from error
 
     config = uvicorn.Config(
         application,
@@ -93,7 +141,19 @@ async def _serve(host: str, port: int) -> None:
         access_log=False,
         server_header=False,
     )
-    await uvicorn.Server(config).serve()
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        if engine is not None:
+            await engine.stop()
+        if sink is not None and sink_task is not None:
+            sink_task.cancel()
+            await asyncio.gather(sink_task, return_exceptions=True)
+            await sink.drain()
+
+
+class StartupError(Exception):
+    """The product cannot start as configured; the message says how to fix it."""
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -106,10 +166,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"the database is not up to date ({len(pending)} migrations to apply, first "
             f"{pending[0]}). Run `callcenter migrate` first."
         )
-    _print_banner(args.host, args.port)
+    _print_banner(args)
     import uvloop
 
-    uvloop.run(_serve(args.host, args.port))
+    try:
+        uvloop.run(_serve(args))
+    except StartupError as error:
+        return _fail(str(error))
     return 0
 
 
@@ -148,6 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web and the switch in one process")
     serve.add_argument("--host", default="127.0.0.1", help="web address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="web port (default 8000)")
+    serve.add_argument("--sip-host", default="0.0.0.0", help="SIP address (default 0.0.0.0)")
+    serve.add_argument("--sip-port", type=int, default=5060, help="SIP port, UDP and TCP (5060)")
+    serve.add_argument("--sip-realm", default="callcenter", help="digest realm (callcenter)")
+    serve.add_argument("--no-sip", action="store_true", help="run the web only")
     commands.add_parser("demo", help="load the demo data (creates only what is missing)")
     commands.add_parser("migrate", help="create or update the database tables", add_help=False)
     commands.add_parser("manage", help="run a Django management command", add_help=False)

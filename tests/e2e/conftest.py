@@ -32,7 +32,9 @@ def callcenter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCall
         yield server
 
 
-@pytest.fixture(scope="session")
+# Per module: while Playwright's sync API is active it marks an event loop as running in
+# this thread, which would break the asyncio and database tests that run after e2e.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if shutil.which(CHROMIUM) is None:
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make test does it)")

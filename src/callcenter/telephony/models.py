@@ -39,3 +39,35 @@ class Extension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.display_name}".strip()
+
+
+class Registration(models.Model):
+    """A phone's live registration, as the switch reported it (shown on the extensions
+    page; the switch's own memory is the authority)."""
+
+    extension = models.ForeignKey(
+        Extension,
+        verbose_name=_("extension"),
+        on_delete=models.CASCADE,
+        related_name="registrations",
+    )
+    contact = models.CharField(_("contact"), max_length=500)
+    transport = models.CharField(_("transport"), max_length=10)
+    source = models.CharField(_("source address"), max_length=100)
+    user_agent = models.CharField(_("user agent"), max_length=200, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    registered_at = models.DateTimeField(_("registered at"))
+    node = models.CharField(_("server"), max_length=50, default="callcenter")
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["extension__number", "registered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["extension", "contact", "node"], name="registration_unique_contact"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.extension.number} {self.contact}"

@@ -25,8 +25,14 @@ def extension_list_view(request: HttpRequest) -> HttpResponse:
     extensions = Extension.objects.all()
     if query:
         extensions = extensions.filter(Q(number__contains=query) | Q(display_name__icontains=query))
+    extensions = extensions.prefetch_related("registrations")
     page = Paginator(extensions, EXTENSIONS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "telephony/extension_list.html", {"page": page, "q": query})
+    template = (
+        "telephony/extension_table.html"
+        if request.GET.get("fragment")
+        else "telephony/extension_list.html"
+    )
+    return render(request, template, {"page": page, "q": query})
 
 
 @require(Capability.ADMINISTER)

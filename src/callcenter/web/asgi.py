@@ -1,4 +1,5 @@
-"""The ASGI application served by `callcenter serve` (uvicorn on uvloop)."""
+"""The ASGI application served by `callcenter serve` (uvicorn on uvloop): Django's pages
+over HTTP, and the live pages' WebSockets through Channels."""
 
 from __future__ import annotations
 
@@ -6,9 +7,20 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "callcenter.web.settings")
 
-from channels.routing import ProtocolTypeRouter
+from channels.auth import AuthMiddlewareStack
+from channels.routing import ProtocolTypeRouter, URLRouter
+from channels.security.websocket import AllowedHostsOriginValidator
 from django.core.asgi import get_asgi_application
 
 django_application = get_asgi_application()
 
-application = ProtocolTypeRouter({"http": django_application})
+from callcenter.telephony.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_application,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

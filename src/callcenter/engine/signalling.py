@@ -1,0 +1,232 @@
+"""Turns received SIP bytes into answers: parsing, transactions, and each method's handler.
+
+The transports hand every message to `Signalling.on_message`; it parses it (malformed
+requests get the 4xx the parser names, or are dropped when they cannot be answered) and
+feeds the transaction layer (which notes `received`/`rport` on the top Via). New requests
+are dispatched by method:
+
+- REGISTER: the registrar (`engine.registrar`), answered after the delay it asks for;
+- OPTIONS: 200 with what we allow and accept (phones use it as a keep-alive);
+- INVITE: 404 for a number that is no extension, 480 for an extension with no phone
+  registered; calls themselves are not switched yet (501);
+- BYE, UPDATE, INFO, PRACK outside any dialog: 481 (§12.2.2);
+- methods we know but do not serve: 405 with Allow (§8.2.1); unknown methods: 501
+  (§21.5.2); an unsupported Require: 420 (§8.2.2.3); Max-Forwards 0: 483 (§16.3).
+
+Nothing that needs an answer goes unanswered: every path ends in a response or, for ACK
+and responses, in silence as RFC 3261 requires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+import callcenter
+from callcenter.engine.events import RegistrationChanged
+from callcenter.engine.ports import EventSink, ExtensionEntry
+from callcenter.engine.registrar import BindingChange, Registrar
+from callcenter.sip.errors import SipParseError
+from callcenter.sip.message import Request, Response, error_response, make_response, parse
+from callcenter.sip.transaction import (
+    AckFor2xx,
+    Action,
+    Cancelled,
+    NewRequest,
+    Peer,
+    Send,
+    TransactionLayer,
+)
+from callcenter.sip.uri import SipUri, TelUri
+
+log = logging.getLogger(__name__)
+
+SERVER = f"callcenter/{callcenter.__version__}"
+ALLOWED = ("INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER")
+KNOWN_NOT_ALLOWED = frozenset(
+    {"SUBSCRIBE", "NOTIFY", "PUBLISH", "MESSAGE", "REFER", "INFO", "UPDATE", "PRACK"}
+)
+IN_DIALOG_ONLY = frozenset({"BYE", "UPDATE", "INFO", "PRACK"})
+SUPPORTED = ("path", "outbound")
+
+
+class Transport(Protocol):
+    def send(self, data: bytes, peer: Peer) -> bool: ...
+
+
+def new_tag() -> str:
+    return secrets.token_hex(6)
+
+
+class Signalling:
+    def __init__(
+        self,
+        *,
+        registrar: Registrar,
+        extensions: Callable[[], Mapping[str, ExtensionEntry]],
+        events: EventSink,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.registrar = registrar
+        self.extensions = extensions
+        self.events = events
+        self.clock = clock
+        self.monotonic = monotonic
+        self.transactions = TransactionLayer()
+        self.transports: dict[str, Transport] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: float | None = None
+        self.counters: dict[str, int] = {"parse_errors": 0, "dropped": 0}
+
+    # --- input -----------------------------------------------------------------------
+    def on_message(self, data: bytes, peer: Peer) -> None:
+        try:
+            message = parse(data)
+        except SipParseError as error:
+            self.counters["parse_errors"] += 1
+            reply = error_response(data, error, new_tag())
+            if reply is None:
+                self.counters["dropped"] += 1
+            else:
+                self._send(reply, peer)
+            return
+        now = self.monotonic()
+        if isinstance(message, Response):
+            self._run(self.transactions.receive_response(message, peer, now))
+            return
+        try:
+            message.check()
+        except SipParseError as error:
+            if message.method != "ACK":
+                self._send(bytes(self._answer(message, error.status, error.message)), peer)
+            return
+        self._run(self.transactions.receive_request(message, peer, now))
+
+    def _run(self, actions: list[Action]) -> None:
+        for action in actions:
+            if isinstance(action, Send):
+                self._send(action.data, action.peer)
+            elif isinstance(action, NewRequest):
+                self._dispatch(action.key, action.request, action.peer)
+            elif isinstance(action, Cancelled):
+                self.respond(action.key, self._answer(action.cancel, 487))
+            elif isinstance(action, AckFor2xx):
+                pass  # no dialogs yet: an ACK for a 2xx we never sent
+        self._schedule_timer()
+
+    # --- output ----------------------------------------------------------------------
+    def respond(self, key: str, response: Response) -> None:
+        try:
+            actions = self.transactions.respond(key, response, self.monotonic())
+        except Exception:  # the transaction ended meanwhile (e.g. a delayed 401)
+            log.debug("transaction %s gone before its response", key)
+            return
+        self._run(actions)
+
+    def _send(self, data: bytes, peer: Peer) -> None:
+        transport = self.transports.get(peer.transport)
+        if transport is None or not transport.send(data, peer):
+            self.counters["dropped"] += 1
+
+    def _answer(
+        self, request: Request, status: int, reason: str | None = None, **kwargs: object
+    ) -> Response:
+        response = make_response(request, status, reason, to_tag=new_tag(), **kwargs)  # type: ignore[arg-type]
+        response.headers.add("Server", SERVER)
+        return response
+
+    # --- timers ----------------------------------------------------------------------
+    def _schedule_timer(self) -> None:
+        deadline = self.transactions.next_deadline()
+        if deadline is None:
+            return
+        if self._timer is not None and self._timer_at is not None and self._timer_at <= deadline:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        loop = asyncio.get_running_loop()
+        self._timer_at = deadline
+        self._timer = loop.call_later(max(0.0, deadline - self.monotonic()), self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._timer_at = None
+        self._run(self.transactions.on_timer(self.monotonic()))
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    # --- methods ---------------------------------------------------------------------
+    def _dispatch(self, key: str, request: Request, peer: Peer) -> None:
+        method = request.method
+        if method == "REGISTER":
+            self._register(key, request, peer)
+            return
+        unsupported = [
+            tag.strip()
+            for tag in request.headers.values("require")
+            if tag.strip() and tag.strip().lower() not in SUPPORTED
+        ]
+        if unsupported and method != "CANCEL":
+            self.respond(
+                key, self._answer(request, 420, headers=[("Unsupported", ", ".join(unsupported))])
+            )
+        elif request.max_forwards == 0 and method != "OPTIONS":
+            self.respond(key, self._answer(request, 483))
+        elif method == "OPTIONS":
+            self.respond(key, self._options(request))
+        elif method == "INVITE":
+            self.respond(key, self._invite(request))
+        elif method in IN_DIALOG_ONLY:
+            self.respond(key, self._answer(request, 481))
+        elif method in KNOWN_NOT_ALLOWED:
+            self.respond(key, self._answer(request, 405, headers=[("Allow", ", ".join(ALLOWED))]))
+        else:
+            self.respond(key, self._answer(request, 501, headers=[("Allow", ", ".join(ALLOWED))]))
+
+    def _options(self, request: Request) -> Response:
+        return self._answer(
+            request,
+            200,
+            headers=[
+                ("Allow", ", ".join(ALLOWED)),
+                ("Accept", "application/sdp"),
+                ("Accept-Encoding", "identity"),
+                ("Supported", ", ".join(SUPPORTED)),
+            ],
+        )
+
+    def _invite(self, request: Request) -> Response:
+        uri = request.uri
+        number = (
+            uri.user if isinstance(uri, SipUri) else uri.number if isinstance(uri, TelUri) else None
+        )
+        if not number or number not in self.extensions():
+            return self._answer(request, 404, "Not Found (no such number)")
+        if not self.registrar.is_registered(number):
+            return self._answer(request, 480, "Temporarily Unavailable (not registered)")
+        return self._answer(request, 501, "Not Implemented (calls are not switched yet)")
+
+    def _register(self, key: str, request: Request, peer: Peer) -> None:
+        outcome = self.registrar.register(request, peer, self.clock(), to_tag=new_tag())
+        outcome.response.headers.add("Server", SERVER)
+        self.publish(outcome.changes)
+        if outcome.delay > 0:
+            asyncio.get_running_loop().call_later(
+                outcome.delay, self.respond, key, outcome.response
+            )
+        else:
+            self.respond(key, outcome.response)
+
+    def publish(self, changes: list[BindingChange]) -> None:
+        now = self.clock()
+        for change in changes:
+            self.events.emit(
+                RegistrationChanged(at=now, change=change.change, binding=change.binding)
+            )

@@ -1,0 +1,117 @@
+"""The switch as one object: configuration in, sockets open, events out.
+
+`Engine.start()` reads the directory, opens SIP on UDP and TCP, and starts the expiry
+sweep; `Engine.stop()` closes everything it opened. The directory's change notification
+(from any thread) makes it reload the extensions and drop the bindings of deleted ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from callcenter.engine.events import EngineStarted, EngineStopped
+from callcenter.engine.ports import Directory, EventSink, ExtensionEntry
+from callcenter.engine.registrar import Registrar
+from callcenter.engine.signalling import Signalling
+from callcenter.engine.transport.tcp import TcpTransport
+from callcenter.engine.transport.udp import UdpTransport, open_udp
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    nonce_secret: bytes
+    sip_host: str = "0.0.0.0"
+    sip_port: int = 5060
+    realm: str = "callcenter"
+    node: str = "callcenter"
+    udp: bool = True
+    tcp: bool = True
+    sweep_interval: float = 1.0
+
+
+class Engine:
+    def __init__(self, config: EngineConfig, directory: Directory, events: EventSink) -> None:
+        self.config = config
+        self.directory = directory
+        self.events = events
+        self._extensions: Mapping[str, ExtensionEntry] = {}
+        self.registrar = Registrar(
+            realm=config.realm,
+            nonce_secret=config.nonce_secret,
+            extensions=lambda: self._extensions,
+        )
+        self.signalling = Signalling(
+            registrar=self.registrar, extensions=lambda: self._extensions, events=events
+        )
+        self.udp: UdpTransport | None = None
+        self.tcp: TcpTransport | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def extensions(self) -> Mapping[str, ExtensionEntry]:
+        return self._extensions
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._extensions = await self.directory.extensions()
+        self.directory.on_change(self._changed_from_any_thread)
+        addresses = []
+        if self.config.udp:
+            self.udp = await open_udp(
+                self.config.sip_host, self.config.sip_port, self.signalling.on_message
+            )
+            self.signalling.transports["udp"] = self.udp
+            addresses.append("udp:{}:{}".format(*self.udp.local_address))
+        if self.config.tcp:
+            self.tcp = TcpTransport(self.signalling.on_message)
+            await self.tcp.start(self.config.sip_host, self.sip_port)
+            self.signalling.transports["tcp"] = self.tcp
+            addresses.append("tcp:{}:{}".format(*self.tcp.local_address))
+        self._tasks.append(asyncio.create_task(self._sweep(), name="registrar-sweep"))
+        self.events.emit(
+            EngineStarted(at=time.time(), node=self.config.node, sip_addresses=tuple(addresses))
+        )
+        log.info("SIP listening on %s", ", ".join(addresses))
+
+    @property
+    def sip_port(self) -> int:
+        """The UDP port when it was chosen by the system (port 0), else the configured one:
+        TCP listens on the same number."""
+        if self.udp is not None and self.config.sip_port == 0:
+            return self.udp.local_address[1]
+        return self.config.sip_port
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        self.signalling.close()
+        if self.udp is not None:
+            self.udp.close()
+        if self.tcp is not None:
+            await self.tcp.close()
+        self.events.emit(EngineStopped(at=time.time(), node=self.config.node))
+
+    async def reload(self) -> None:
+        self._extensions = await self.directory.extensions()
+        self.signalling.publish(self.registrar.forget_extensions(self._extensions))
+
+    def _changed_from_any_thread(self) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(lambda: self._tasks.append(loop.create_task(self.reload())))
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.sweep_interval)
+            self.signalling.publish(self.registrar.expire(time.time()))
+            self._tasks = [task for task in self._tasks if not task.done()]
