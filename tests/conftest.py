@@ -9,12 +9,15 @@ Passwords are `PASSWORD` unless a test changes them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.test import Client
 
 from callcenter.accounts.choices import Role
 from callcenter.accounts.models import Handler, Unit, User
 from callcenter.telephony.models import Extension
+from tests.running import RunningCallcenter, running_callcenter
 
 PASSWORD = "Zx9-callcenter"
 
@@ -79,3 +82,11 @@ def sunli_client(client: Client, sunli: User) -> Client:
     response = log_in(client, "u1001")
     assert response.status_code == 302, response.content.decode()
     return client
+
+
+@pytest.fixture(scope="session")
+def callcenter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCallcenter]:
+    """One real `callcenter serve` (web and SIP on 127.0.0.1) with the demo data, shared by
+    the e2e and interop tests of a run."""
+    with running_callcenter(tmp_path_factory.mktemp("callcenter")) as server:
+        yield server

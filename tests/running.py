@@ -7,11 +7,13 @@ file, or a fresh PostgreSQL database when the suite runs on PostgreSQL), on a fr
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -29,6 +31,45 @@ class RunningCallcenter:
     log: Path
     sip_port: int
     sip_host: str = "127.0.0.1"
+
+    @property
+    def sip_address(self) -> str:
+        return f"{self.sip_host}:{self.sip_port}"
+
+    def admin_session(self) -> WebSession:
+        session = WebSession(self.url)
+        session.log_in("admin", "admin")
+        return session
+
+
+class WebSession:
+    """A logged-in browser-less session: cookies, CSRF token, GET and POST."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=10) as response:
+            return str(response.read().decode())
+
+    def post(self, path: str, data: dict[str, str]) -> str:
+        self.get(path)
+        token = next(cookie.value for cookie in self.cookies if cookie.name == "csrftoken")
+        body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token or ""}).encode()
+        request = urllib.request.Request(
+            self.base + path, data=body, headers={"Referer": self.base}
+        )
+        with self.opener.open(request, timeout=10) as response:
+            return str(response.read().decode())
+
+    def log_in(self, agent_id: str, password: str, extension: str = "") -> None:
+        page = self.post(
+            "/accounts/login/", {"agent_id": agent_id, "password": password, "extension": extension}
+        )
+        if 'data-testid="logout"' not in page:
+            raise RuntimeError(f"login as {agent_id} failed")
 
 
 def free_port() -> int:

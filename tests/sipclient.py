@@ -33,11 +33,13 @@ class UdpPhone:
             if isinstance(message, Response) and message.status >= 200:
                 return message
 
-    def register(self, expires: int = 3600) -> Response:
-        challenge = self.exchange(self.phone.register(expires=expires))
+    def register(self, expires: int = 3600, contact: str | None = None) -> Response:
+        challenge = self.exchange(self.phone.register(expires=expires, contact=contact))
         if challenge.status != 401:
             return challenge
-        return self.exchange(self.phone.register(expires=expires, challenge=challenge))
+        return self.exchange(
+            self.phone.register(expires=expires, contact=contact, challenge=challenge)
+        )
 
     def close(self) -> None:
         self.socket.close()

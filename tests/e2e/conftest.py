@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.running import RunningCallcenter, running_callcenter
-
 CHROMIUM = "/usr/bin/chromium"
 # Headless, and kept off the network (see shared/notes/test-peers.md).
 CHROMIUM_ARGS = [
@@ -24,12 +22,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture(scope="session")
-def callcenter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCallcenter]:
-    with running_callcenter(tmp_path_factory.mktemp("callcenter")) as server:
-        yield server
 
 
 # Per module: while Playwright's sync API is active it marks an event loop as running in

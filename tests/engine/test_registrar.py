@@ -43,11 +43,11 @@ def authenticated(
     return send(registrar, phone.register(challenge=challenge, **kwargs), now, peer)
 
 
-def test_register_without_credentials_is_challenged_sha256_then_md5(registrar) -> None:
+def test_register_without_credentials_is_challenged_with_md5(registrar) -> None:
     outcome = send(registrar, Phone("70001", "70001").register())
     assert outcome.response.status == 401
     challenges = [Challenge.parse(v) for v in outcome.response.headers.values("www-authenticate")]
-    assert [c.algorithm for c in challenges] == ["SHA-256", "MD5"]
+    assert [c.algorithm for c in challenges] == ["MD5"]
     assert all(c.realm == "callcenter" and c.qop == ("auth",) for c in challenges)
     assert outcome.changes == []
     assert outcome.response.to.tag == "tt"
@@ -198,3 +198,15 @@ def test_deleted_extension_loses_its_bindings(registrar) -> None:
     changes = registrar.forget_extensions({"70002": EXTENSIONS["70002"]})
     assert [c.change for c in changes] == [RegistrationChange.REMOVED]
     assert registrar.all_bindings() == []
+
+
+def test_wrong_password_is_challenged_again_with_the_same_nonce(registrar) -> None:
+    phone = Phone("70001", "70001")
+    first = send(registrar, phone.register()).response
+    wrong = send(registrar, phone.register(challenge=first, password="bad")).response
+    assert wrong.status == 401
+    nonce = Challenge.parse(first.headers.values("www-authenticate")[0]).nonce
+    assert Challenge.parse(wrong.headers.values("www-authenticate")[0]).nonce == nonce
+    # A forged nonce gets a fresh one.
+    forged = send(registrar, phone.register(challenge=wrong, password="bad"), now=NOW + 400)
+    assert Challenge.parse(forged.response.headers.values("www-authenticate")[0]).nonce != nonce

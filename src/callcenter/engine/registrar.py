@@ -8,9 +8,12 @@ Rules (RFC 3261 §10.3 unless another RFC is named):
 Rule 1 (§8.2.2.3): a Require header naming an extension we lack is answered 420 with
     Unsupported.
 Rule 2 (§10.3 step 3, §22): a REGISTER without valid credentials is answered 401 with
-    fresh challenges (SHA-256 first, then MD5: RFC 8760 §2.4), `stale=true` when only the
-    nonce expired. A source that keeps failing is slowed, then refused 403 for a while,
-    without touching other sources (`FailureLimiter`).
+    a challenge, `stale=true` when only the nonce expired. A wrong password is challenged
+    again with the nonce it answered while that nonce is fresh (the client's password is
+    wrong, not its nonce). MD5 only by default: phones such as baresip 1.0 reject the
+    whole 401 when it also offers SHA-256 (RFC 8760 §2.4 lets the server choose). A
+    source that keeps failing is slowed, then refused 403 for a while, without touching
+    other sources (`FailureLimiter`).
 Rule 3 (step 5, 6): the address-of-record is the To URI's user; it must be a known
     extension (404), and the authenticated user must be that extension (403).
 Rule 4 (step 6): `Contact: *` needs `Expires: 0` and no other Contact (else 400) and
@@ -29,13 +32,21 @@ Rule 9 (RFC 3581, RFC 5626 §5): the binding keeps the address the REGISTER came
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import formatdate
 
 from callcenter.engine.events import Binding, RegistrationChange
 from callcenter.engine.ports import ExtensionEntry
-from callcenter.sip.auth import DigestAuthenticator, FailureLimiter, Secret
+from callcenter.sip.auth import (
+    Algorithm,
+    Credentials,
+    DigestAuthenticator,
+    Failure,
+    FailureLimiter,
+    Secret,
+)
+from callcenter.sip.errors import SipParseError
 from callcenter.sip.headers import NameAddr
 from callcenter.sip.message import Request, Response, make_response
 from callcenter.sip.transaction import Peer
@@ -72,13 +83,14 @@ class Registrar:
         max_contacts: int = 10,
         limiter: FailureLimiter | None = None,
         server_name: str = "callcenter",
+        algorithms: Sequence[Algorithm] = (Algorithm.MD5,),
     ) -> None:
         self.min_expires = min_expires
         self.max_expires = max_expires
         self.max_contacts = max_contacts
         self.server_name = server_name
         self._extensions = extensions
-        self.auth = DigestAuthenticator(realm, nonce_secret, self._secret)
+        self.auth = DigestAuthenticator(realm, nonce_secret, self._secret, algorithms=algorithms)
         self.limiter = limiter if limiter is not None else FailureLimiter()
         # extension -> contact key -> binding
         self._bindings: dict[str, dict[str, Binding]] = {}
@@ -119,7 +131,9 @@ class Registrar:
             delay = 0.0
             if result.counts_as_failure:
                 delay = self.limiter.failure(peer.host, now).delay
-            return RegisterOutcome(self._challenge(answer, now, stale=result.stale), delay=delay)
+            repeat = _client_nonce(request) if result.failure in _WRONG_SECRET else None
+            challenge = self._challenge(answer, now, stale=result.stale, nonce=repeat)
+            return RegisterOutcome(challenge, delay=delay)
         if extension is None or extension not in self._extensions():
             return RegisterOutcome(answer(404, "Not Found (no such extension)"))
         if result.username != extension:
@@ -213,14 +227,15 @@ class Registrar:
         return Secret(password=entry.sip_password) if entry else None
 
     def _challenge(
-        self, answer: Callable[..., Response], now: float, *, stale: bool = False
+        self,
+        answer: Callable[..., Response],
+        now: float,
+        *,
+        stale: bool = False,
+        nonce: str | None = None,
     ) -> Response:
-        return answer(
-            401,
-            headers=[
-                ("WWW-Authenticate", value) for value in self.auth.challenges(now, stale=stale)
-            ],
-        )
+        values = self.auth.challenges(now, stale=stale, nonce=nonce)
+        return answer(401, headers=[("WWW-Authenticate", value) for value in values])
 
     def _ok(self, answer: Callable[..., Response], extension: str, now: float) -> Response:
         contacts = [
@@ -228,6 +243,17 @@ class Registrar:
             for binding in self._bindings.get(extension, {}).values()
         ]
         return answer(200, headers=[*contacts, ("Date", formatdate(now, usegmt=True))])
+
+
+# Failures that mean "wrong password or user": the same nonce is challenged again (Rule 2).
+_WRONG_SECRET = frozenset({Failure.WRONG_RESPONSE, Failure.UNKNOWN_USER})
+
+
+def _client_nonce(request: Request) -> str | None:
+    try:
+        return Credentials.parse(_raw_authorization(request)).nonce
+    except SipParseError:
+        return None
 
 
 def _option_tags(request: Request, header: str) -> list[str]:

@@ -30,7 +30,7 @@ import callcenter
 from callcenter.engine.events import RegistrationChanged
 from callcenter.engine.ports import EventSink, ExtensionEntry
 from callcenter.engine.registrar import BindingChange, Registrar
-from callcenter.sip.errors import SipParseError
+from callcenter.sip.errors import SipParseError, SipUsageError
 from callcenter.sip.message import Request, Response, error_response, make_response, parse
 from callcenter.sip.transaction import (
     AckFor2xx,
@@ -123,8 +123,8 @@ class Signalling:
     def respond(self, key: str, response: Response) -> None:
         try:
             actions = self.transactions.respond(key, response, self.monotonic())
-        except Exception:  # the transaction ended meanwhile (e.g. a delayed 401)
-            log.debug("transaction %s gone before its response", key)
+        except SipUsageError:
+            log.exception("cannot send %s in transaction %s", response.status, key)
             return
         self._run(actions)
 

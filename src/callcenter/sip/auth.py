@@ -412,9 +412,21 @@ class DigestAuthenticator:
             return None
         return float(struct.unpack(">Q", stamp)[0]) / 1000
 
-    def challenges(self, now: float, *, stale: bool = False) -> list[str]:
-        """``WWW-Authenticate`` values, one per algorithm, strongest first (Rule 4)."""
-        nonce, opaque = self.make_nonce(now), self._opaque(self._secrets[0])
+    def is_fresh(self, nonce: str, now: float) -> bool:
+        """Whether ``nonce`` is one of ours and younger than the nonce lifetime."""
+        issued = self.nonce_issued_at(nonce)
+        return issued is not None and 0 <= now - issued <= self.nonce_lifetime
+
+    def challenges(self, now: float, *, stale: bool = False, nonce: str | None = None) -> list[str]:
+        """``WWW-Authenticate`` values, one per algorithm, in our order of preference (Rule 4).
+
+        ``nonce`` repeats a nonce the client used: after a wrong answer to a nonce that is
+        still fresh, the same challenge tells the client its credentials are wrong, where a
+        new nonce would make many clients simply try the same password again.
+        """
+        if nonce is None or not self.is_fresh(nonce, now):
+            nonce = self.make_nonce(now)
+        opaque = self._opaque(self._secrets[0])
         return [
             str(Challenge(self.realm, nonce, a.value, ("auth",), opaque, stale))
             for a in self.algorithms
