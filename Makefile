@@ -12,7 +12,7 @@ export CALLCENTER_DATA
 PYTEST_ARGS ?=
 
 .PHONY: run install test lint typecheck djangocheck pytest pytest-sqlite pytest-postgres \
-        system-deps messages lock clean
+        system-deps messages lock clean bench
 
 $(VENV)/.installed: pyproject.toml requirements/lock.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,8 +33,8 @@ system-deps:
 	@tools/install-system-deps
 
 lint: install
-	$(BIN)/ruff check src tests tools
-	$(BIN)/ruff format --check src tests tools
+	$(BIN)/ruff check src tests tools bench
+	$(BIN)/ruff format --check src tests tools bench
 
 typecheck: install
 	$(BIN)/mypy
@@ -61,6 +61,11 @@ pytest-postgres: install
 	echo "== pytest on PostgreSQL ($$url)"; \
 	export CALLCENTER_DATA=$$(mktemp -d) DATABASE_URL="$$url"; \
 	$(BIN)/pytest $(PYTEST_ARGS); status=$$?; rm -rf "$$CALLCENTER_DATA"; exit $$status
+
+# Benchmarks: each writes its table to bench/results/ (see bench/README.md).
+bench: install system-deps
+	$(BIN)/python -m bench.sip_parser
+	$(BIN)/python -m bench.sip_load
 
 # Extract new strings into both catalogues and compile them (needs Debian's gettext).
 messages: install

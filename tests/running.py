@@ -16,7 +16,7 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +31,7 @@ class RunningCallcenter:
     log: Path
     sip_port: int
     sip_host: str = "127.0.0.1"
+    pid: int = 0
 
     @property
     def sip_address(self) -> str:
@@ -122,7 +123,10 @@ def _run(env: dict[str, str], *args: str) -> None:
 
 
 @contextmanager
-def running_callcenter(tmp: Path) -> Iterator[RunningCallcenter]:
+def running_callcenter(
+    tmp: Path, setup: Sequence[Sequence[str]] = ()
+) -> Iterator[RunningCallcenter]:
+    """`setup`: more `callcenter …` commands run after the demo data, before serving."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     env["CALLCENTER_DATA"] = str(tmp / "data")
     database_url = os.environ.get("DATABASE_URL", "")
@@ -135,6 +139,8 @@ def running_callcenter(tmp: Path) -> Iterator[RunningCallcenter]:
             env["DATABASE_URL"] = url
         _run(env, "migrate", "--no-input")
         _run(env, "demo")
+        for command in setup:
+            _run(env, *command)
         port = free_port()
         sip_port = free_sip_port()
         log = tmp / "serve.log"
@@ -146,7 +152,12 @@ def running_callcenter(tmp: Path) -> Iterator[RunningCallcenter]:
             base = f"http://127.0.0.1:{port}"
             _wait_healthy(base, process, log)
             yield RunningCallcenter(
-                url=base, data_dir=tmp / "data", env=env, log=log, sip_port=sip_port
+                url=base,
+                data_dir=tmp / "data",
+                env=env,
+                log=log,
+                sip_port=sip_port,
+                pid=process.pid,
             )
         finally:
             process.terminate()

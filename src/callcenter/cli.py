@@ -24,6 +24,12 @@ if TYPE_CHECKING:
     from callcenter.engine.switch import EngineConfig
 
 EXIT_CONFIG = 2
+DIGESTS = {
+    "md5": ("MD5",),
+    "sha256": ("SHA-256",),
+    "md5,sha256": ("MD5", "SHA-256"),
+    "sha256,md5": ("SHA-256", "MD5"),
+}
 
 
 def _fail(message: str) -> int:
@@ -91,6 +97,7 @@ def _engine_config(args: argparse.Namespace) -> EngineConfig:
     from django.conf import settings
 
     from callcenter.engine.switch import EngineConfig
+    from callcenter.sip.auth import Algorithm
 
     # Nonces are signed with a key derived from the secret key: servers sharing it (a 1+1
     # pair) accept each other's nonces.
@@ -102,6 +109,7 @@ def _engine_config(args: argparse.Namespace) -> EngineConfig:
         sip_host=args.sip_host,
         sip_port=args.sip_port,
         realm=args.sip_realm,
+        digest_algorithms=tuple(Algorithm(name) for name in DIGESTS[args.sip_digest]),
     )
 
 
@@ -214,6 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--sip-host", default="0.0.0.0", help="SIP address (default 0.0.0.0)")
     serve.add_argument("--sip-port", type=int, default=5060, help="SIP port, UDP and TCP (5060)")
     serve.add_argument("--sip-realm", default="callcenter", help="digest realm (callcenter)")
+    serve.add_argument(
+        "--sip-digest",
+        choices=sorted(DIGESTS),
+        default="md5",
+        help="digest algorithms offered to phones (default md5; sha256 breaks some phones)",
+    )
     serve.add_argument("--no-sip", action="store_true", help="run the web only")
     commands.add_parser("demo", help="load the demo data (creates only what is missing)")
     commands.add_parser("migrate", help="create or update the database tables", add_help=False)

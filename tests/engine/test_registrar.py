@@ -210,3 +210,18 @@ def test_wrong_password_is_challenged_again_with_the_same_nonce(registrar) -> No
     # A forged nonce gets a fresh one.
     forged = send(registrar, phone.register(challenge=wrong, password="bad"), now=NOW + 400)
     assert Challenge.parse(forged.response.headers.values("www-authenticate")[0]).nonce != nonce
+
+
+def test_sha256_can_be_offered_and_is_accepted() -> None:
+    from callcenter.sip.auth import Algorithm
+
+    registrar = Registrar(
+        realm="callcenter",
+        nonce_secret=b"0123456789abcdef0123",
+        extensions=lambda: EXTENSIONS,
+        algorithms=(Algorithm.SHA256, Algorithm.MD5),
+    )
+    challenge = send(registrar, Phone("70001", "70001").register()).response
+    offered = [Challenge.parse(v).algorithm for v in challenge.headers.values("www-authenticate")]
+    assert offered == ["SHA-256", "MD5"]
+    assert authenticated(registrar, Phone("70001", "70001")).response.status == 200

@@ -19,6 +19,7 @@ from callcenter.engine.registrar import Registrar
 from callcenter.engine.signalling import Signalling
 from callcenter.engine.transport.tcp import TcpTransport
 from callcenter.engine.transport.udp import UdpTransport, open_udp
+from callcenter.sip.auth import Algorithm
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,9 @@ class EngineConfig:
     udp: bool = True
     tcp: bool = True
     sweep_interval: float = 1.0
+    # Digest algorithms offered, in order: MD5 alone by default, as many phones reject a
+    # 401 that also offers SHA-256 (see engine.registrar).
+    digest_algorithms: tuple[Algorithm, ...] = (Algorithm.MD5,)
 
 
 class Engine:
@@ -45,6 +49,7 @@ class Engine:
             realm=config.realm,
             nonce_secret=config.nonce_secret,
             extensions=lambda: self._extensions,
+            algorithms=config.digest_algorithms,
         )
         self.signalling = Signalling(
             registrar=self.registrar, extensions=lambda: self._extensions, events=events

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final
 
 from ._grammar import (
@@ -182,8 +183,12 @@ LIST_HEADERS: Final[frozenset[str]] = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)
 def header_key(name: str) -> str:
-    """The lookup key of a header name: lower-cased long form (``"m"`` -> ``"contact"``)."""
+    """The lookup key of a header name: lower-cased long form (``"m"`` -> ``"contact"``).
+
+    Cached: a message's handful of header names recur in every message.
+    """
     key = name.lower()
     return COMPACT_FORMS.get(key, key)
 
@@ -212,10 +217,11 @@ class Header:
     name: str
     value: str
     raw: bytes | None = field(default=None, compare=False, repr=False)
+    # The lookup key, computed once: every header lookup compares it.
+    key: str = field(init=False, compare=False, repr=False)
 
-    @property
-    def key(self) -> str:
-        return header_key(self.name)
+    def __post_init__(self) -> None:
+        self.key = header_key(self.name)
 
     def to_bytes(self) -> bytes:
         if self.raw is not None:
