@@ -8,6 +8,7 @@ from django.test import Client
 from callcenter.accounts.choices import Role
 from callcenter.accounts.models import Unit, User
 from callcenter.accounts.roles import ROLE_CAPABILITIES, Capability, has_capability
+from tests.conftest import log_in
 
 ADMIN_PAGES = [
     "/accounts/agents/",
@@ -47,9 +48,15 @@ def test_refused_posts_change_nothing(sunli_client: Client, lina: User) -> None:
 
 
 def test_django_admin_site_is_for_administrators_only(
-    lina_client: Client, sunli_client: Client
+    lina: User, sunli: User, extension_70001
 ) -> None:
-    assert lina_client.get("/admin/accounts/unit/").status_code == 302
+    for agent_id, extension in (("80001", "70001"), ("u1001", "")):
+        client = Client()
+        assert log_in(client, agent_id, extension).status_code == 302  # logged in
+        assert client.get("/").status_code == 200
+        response = client.get("/admin/accounts/unit/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
 
 
 def test_administrator_opens_units_admin(admin_client: Client, futian: Unit) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,8 +12,7 @@ from callcenter.sip.headers import NameAddr, Via
 from callcenter.sip.message import Request, make_response, message_length, parse
 from callcenter.sip.uri import SipUri, parse_uri
 
-DATA = Path(__file__).parent / "data"
-SAMPLES = [p.read_bytes() for p in sorted(DATA.glob("*/*.sip"))]
+from .mutations import SAMPLES, mutate
 
 token = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789-.!%*_+`'~", min_size=1, max_size=12)
 label = st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True)
@@ -94,35 +92,4 @@ def test_random_bytes_raise_only_parse_errors(data: bytes) -> None:
 @given(st.sampled_from(SAMPLES), st.data())
 @settings(max_examples=300)
 def test_mutated_messages_raise_only_parse_errors(sample: bytes, data: st.DataObject) -> None:
-    buf = bytearray(sample)
-    for _ in range(data.draw(st.integers(1, 6))):
-        op = data.draw(st.sampled_from(["flip", "delete", "insert", "truncate"]))
-        pos = data.draw(st.integers(0, max(len(buf) - 1, 0)))
-        if op == "flip" and buf:
-            buf[pos] = data.draw(st.integers(0, 255))
-        elif op == "delete" and buf:
-            del buf[pos : pos + data.draw(st.integers(1, 8))]
-        elif op == "insert":
-            buf[pos:pos] = data.draw(
-                st.sampled_from(
-                    [
-                        b"\r\n",
-                        b" ",
-                        b":",
-                        b";",
-                        b",",
-                        b'"',
-                        b"<",
-                        b">",
-                        b"%",
-                        b"\x00",
-                        b"\xff",
-                        b"@",
-                        b"SIP/2.0",
-                        b"\r\n ",
-                    ]
-                )
-            )
-        else:
-            del buf[pos:]
-    _only_parse_errors(bytes(buf))
+    _only_parse_errors(mutate(sample, data))

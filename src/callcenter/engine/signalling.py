@@ -47,10 +47,8 @@ log = logging.getLogger(__name__)
 
 SERVER = f"callcenter/{callcenter.__version__}"
 ALLOWED = ("INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER")
-KNOWN_NOT_ALLOWED = frozenset(
-    {"SUBSCRIBE", "NOTIFY", "PUBLISH", "MESSAGE", "REFER", "INFO", "UPDATE", "PRACK"}
-)
 IN_DIALOG_ONLY = frozenset({"BYE", "UPDATE", "INFO", "PRACK"})
+KNOWN_NOT_ALLOWED = frozenset({"SUBSCRIBE", "NOTIFY", "PUBLISH", "MESSAGE", "REFER"})
 SUPPORTED = ("path", "outbound")
 
 

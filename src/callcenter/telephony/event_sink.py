@@ -37,7 +37,10 @@ def _when(seconds: float) -> datetime:
 def apply_events(events: list[Event], node: str) -> bool:
     """Write a batch of events; return whether registrations changed."""
     changed = False
-    extension_ids = dict(Extension.objects.values_list("number", "pk"))
+    numbers = {
+        event.binding.extension for event in events if isinstance(event, RegistrationChanged)
+    }
+    extension_ids = dict(Extension.objects.filter(number__in=numbers).values_list("number", "pk"))
     with transaction.atomic():
         for event in events:
             if isinstance(event, EngineStarted):
