@@ -66,6 +66,7 @@ pytest-postgres: install
 bench: install system-deps
 	$(BIN)/python -m bench.sip_parser
 	$(BIN)/python -m bench.sip_load
+	$(BIN)/python -m bench.call_setup
 
 # Extract new strings into both catalogues and compile them (needs Debian's gettext).
 messages: install

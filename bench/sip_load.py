@@ -4,7 +4,10 @@ Both servers run on this machine with the same users (1,000 extensions). For OPT
 (keep-alives) and authenticated REGISTER (two transactions per registration: 401, then
 200), sipp offers rising rates for a few seconds each; a rate is held when every call
 succeeded and sipp achieved at least 95 % of it. CPU is the servers' own, from /proc
-(Kamailio: all its processes; the switch: its one process, which also serves the web).
+(Kamailio: all its processes; the switch: its one process, which also serves the web),
+in % of one core; sipp's own CPU is shown beside it, and how busy the whole machine was
+(all cores, anything running): a step whose machine is near 100 % measured the machine,
+not the server.
 """
 
 from __future__ import annotations
@@ -46,6 +49,19 @@ def cpu_seconds(pids: Callable[[], list[int]]) -> float:
     return total / TICKS
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle = values[3] + values[4]  # idle, iowait
+    return sum(values) - idle, sum(values)
+
+
+def children_seconds() -> float:
+    """CPU used by the child processes waited for so far (sipp, once each run ends)."""
+    times = os.times()
+    return times.children_user + times.children_system
+
+
 def group(pgid: int) -> Callable[[], list[int]]:
     def members() -> list[int]:
         found = []
@@ -68,6 +84,7 @@ def ramp(
     for rate in RATES[scenario]:
         calls = rate * SECONDS
         before = cpu_seconds(pids)
+        sipp_before, (busy_before, total_before) = children_seconds(), machine_ticks()
         result = run_sipp(
             target,
             scenario,
@@ -79,6 +96,9 @@ def ramp(
             users=USERS if scenario == "register_auth" else (),
         )
         cpu = cpu_seconds(pids) - before
+        sipp = children_seconds() - sipp_before
+        busy, total = machine_ticks()
+        machine = (busy - busy_before) / max(1, total - total_before)
         achieved = result.successful / result.elapsed if result.elapsed else 0.0
         held = result.failed == 0 and result.unfinished == 0 and achieved >= 0.95 * rate
         rows.append(
@@ -89,6 +109,8 @@ def ramp(
                 result.failed + result.unfinished,
                 result.retransmissions,
                 f"{100 * cpu / result.elapsed:.0f} %" if result.elapsed else "-",
+                f"{100 * sipp / result.elapsed:.0f} %" if result.elapsed else "-",
+                f"{100 * machine:.0f} %",
                 "yes" if held else "no",
             ]
         )
@@ -137,6 +159,8 @@ def main() -> None:
                                 "failed",
                                 "retransmissions",
                                 "server CPU",
+                                "sipp CPU",
+                                "machine busy",
                                 "held",
                             ],
                             rows,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -124,9 +125,11 @@ def _run(env: dict[str, str], *args: str) -> None:
 
 @contextmanager
 def running_callcenter(
-    tmp: Path, setup: Sequence[Sequence[str]] = ()
+    tmp: Path, setup: Sequence[Sequence[str]] = (), serve_args: Sequence[str] = ()
 ) -> Iterator[RunningCallcenter]:
-    """`setup`: more `callcenter …` commands run after the demo data, before serving."""
+    """`setup`: more `callcenter …` commands run after the demo data, before serving;
+    `serve_args`: more options for `callcenter serve`. RTP uses 200 ports from 33000-39999,
+    apart from the ranges the test phones pick (20000-32000)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     env["CALLCENTER_DATA"] = str(tmp / "data")
     database_url = os.environ.get("DATABASE_URL", "")
@@ -146,6 +149,8 @@ def running_callcenter(
         log = tmp / "serve.log"
         command = [sys.executable, "-m", "callcenter", "serve", "--host", "127.0.0.1"]
         command += ["--port", str(port), "--sip-host", "127.0.0.1", "--sip-port", str(sip_port)]
+        rtp_low = random.randrange(33000, 39800, 2)
+        command += ["--rtp-ports", f"{rtp_low}-{rtp_low + 199}", *serve_args]
         with log.open("w") as output:
             process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         try:

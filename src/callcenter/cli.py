@@ -16,6 +16,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import callcenter
@@ -110,6 +111,10 @@ def _engine_config(args: argparse.Namespace) -> EngineConfig:
         sip_port=args.sip_port,
         realm=args.sip_realm,
         digest_algorithms=tuple(Algorithm(name) for name in DIGESTS[args.sip_digest]),
+        rtp_low=args.rtp_ports[0],
+        rtp_high=args.rtp_ports[1],
+        recordings=Path(settings.RECORDINGS_DIR),
+        ring_timeout=args.ring_timeout,
     )
 
 
@@ -158,6 +163,21 @@ async def _serve(args: argparse.Namespace) -> None:
             sink_task.cancel()
             await asyncio.gather(sink_task, return_exceptions=True)
             await sink.drain()
+
+
+def _port_range(text: str) -> tuple[int, int]:
+    low, _, high = text.partition("-")
+    try:
+        first, last = int(low), int(high)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected LOW-HIGH, like 20000-29999, not {text!r}"
+        ) from None
+    if not 1024 <= first < last <= 65535 or last - first < 3:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the range must lie within 1024-65535 and hold at least 4 ports"
+        )
+    return first, last
 
 
 class StartupError(Exception):
@@ -227,6 +247,20 @@ def build_parser() -> argparse.ArgumentParser:
         choices=sorted(DIGESTS),
         default="md5",
         help="digest algorithms offered to phones (default md5; sha256 breaks some phones)",
+    )
+    serve.add_argument(
+        "--rtp-ports",
+        type=_port_range,
+        default=(20000, 29999),
+        metavar="LOW-HIGH",
+        help="RTP port range for call audio (default 20000-29999)",
+    )
+    serve.add_argument(
+        "--ring-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long a called phone rings before the caller hears 'no answer' (60)",
     )
     serve.add_argument("--no-sip", action="store_true", help="run the web only")
     commands.add_parser("demo", help="load the demo data (creates only what is missing)")

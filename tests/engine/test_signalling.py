@@ -78,8 +78,9 @@ def request(
     ("message", "status"),
     [
         (request("OPTIONS"), 200),
-        (request("INVITE", "sip:79999@127.0.0.1"), 404),
-        (request("INVITE", "sip:70002@127.0.0.1"), 480),
+        # Without a call layer (tests/engine/test_calls.py has one), an INVITE gets 503.
+        (request("INVITE", "sip:79999@127.0.0.1"), 503),
+        (request("INVITE", "sip:70002@127.0.0.1", extra="Require: path\r\n"), 503),
         (request("BYE"), 481),
         (request("INFO"), 481),
         (request("MESSAGE"), 405),
@@ -135,6 +136,30 @@ def test_retransmitted_request_gets_the_same_answer_once_more() -> None:
     run(check)
 
 
+def test_keep_alives_to_the_switch_are_answered_without_a_transaction() -> None:
+    def check(signalling: Signalling, wire: Wire, sink: MemoryEventSink) -> None:
+        keepalive = request("OPTIONS", uri="sip:127.0.0.1:5060")
+        signalling.on_message(keepalive, PHONE)
+        signalling.on_message(keepalive, PHONE)  # a retransmission: the same answer
+        first, second = wire.responses()
+        assert first.status == 200
+        assert first.to.tag
+        assert bytes(first) == bytes(second)
+        assert (first.via.received, first.via.rport_port) == ("192.0.2.10", 40000)
+        assert [peer for _data, peer in wire.sent] == [PHONE, PHONE]
+        assert len(signalling.transactions) == 0
+        # To an extension, or with a Require: the transaction layer as for any request.
+        signalling.on_message(request("OPTIONS", branch="b2"), PHONE)
+        signalling.on_message(
+            request("OPTIONS", uri="sip:127.0.0.1", branch="b3", extra="Require: foo\r\n"),
+            PHONE,
+        )
+        assert [r.status for r in wire.responses()[2:]] == [200, 420]
+        assert len(signalling.transactions) == 2
+
+    run(check)
+
+
 def test_malformed_requests_get_400_and_responses_and_acks_are_never_answered() -> None:
     def check(signalling: Signalling, wire: Wire, sink: MemoryEventSink) -> None:
         bad = request("OPTIONS").replace(b"Max-Forwards: 70", b"Max-Forwards: seventy")
@@ -161,8 +186,6 @@ def test_registration_through_the_core_emits_events() -> None:
         [event] = sink.events
         assert isinstance(event, RegistrationChanged)
         assert event.binding.extension == "70001"
-        # Now an INVITE to 70001 is no longer 480.
-        signalling.on_message(request("INVITE", "sip:70001@127.0.0.1", branch="b9"), PHONE)
-        assert wire.responses()[-1].status == 501
+        assert signalling.registrar.is_registered("70001")
 
     run(check)

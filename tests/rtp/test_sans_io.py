@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-MODULES = ("packet", "rtcp", "g711", "dtmf", "wav", "tones", "mixer", "jitter")
+MODULES = ("packet", "rtcp", "g711", "dtmf", "wav", "tones", "mixer", "jitter", "header", "stream")
 FORBIDDEN = ("asyncio", "uvloop", "django", "callcenter.engine")
 
 

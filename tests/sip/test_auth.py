@@ -248,6 +248,16 @@ def test_uri_must_be_the_request_uri_even_if_the_digest_matches_it() -> None:
     assert result.failure is Failure.WRONG_URI
 
 
+def test_an_equivalent_uri_named_by_the_server_is_accepted() -> None:
+    auth = server()
+    value = answer(auth.challenges(T0)[0], uri="sip:callcenter.example")
+    forms = ("sip:70001@callcenter.example", "sip:callcenter.example")
+    assert auth.verify(value, method="REGISTER", uri=forms, now=T0 + 1).ok
+    value = answer(auth.challenges(T0)[0], uri="sip:other.example")
+    result = auth.verify(value, method="REGISTER", uri=forms, now=T0 + 1)
+    assert result.failure is Failure.WRONG_URI
+
+
 def test_method_is_part_of_the_digest() -> None:
     auth = server()
     value = answer(auth.challenges(T0)[0], method="INVITE")

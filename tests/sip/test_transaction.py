@@ -8,6 +8,8 @@ the TU would be told.
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from callcenter.sip.errors import SipUsageError
@@ -147,6 +149,36 @@ def test_nist_completed_resends_final_then_timer_j(layer: TransactionLayer) -> N
     assert len(layer) == 0
     # After Timer J the same request is a new transaction again.
     assert isinstance(layer.receive_request(make_request(), PHONE, 40.0)[0], NewRequest)
+
+
+def test_nist_completed_keeps_answering_cancel_and_refusing_the_tu(
+    layer: TransactionLayer,
+) -> None:
+    request = make_request("REGISTER")
+    key = new_key(layer.receive_request(request, PHONE, 0.0))
+    layer.respond(key, make_response(request, 401, to_tag="sw1"), 0.1)
+    with pytest.raises(SipUsageError):  # a second final (§17.2.2)
+        layer.respond(key, make_response(request, 200, to_tag="sw1"), 0.2)
+    cancel = only_send(layer.receive_request(make_request("CANCEL"), PHONE, 0.3))
+    assert (cancel.status, cancel.to.tag) == (200, "sw1")  # §9.2: it matched
+    assert layer.state(key) is State.COMPLETED
+    assert len(layer) == 2  # the REGISTER and the CANCEL's own transaction
+
+
+def test_completed_nist_costs_the_garbage_collector_nothing(layer: TransactionLayer) -> None:
+    """Rule 9 of the tables: a busy UDP server holds 64*T1 worth of these."""
+    gc.collect()
+    before = len(gc.get_objects())
+    for n in range(2000):
+        request = make_request(branch=f"z9hG4bK{n}", call_id=f"call-{n}")
+        key = new_key(layer.receive_request(request, PHONE, n / 1000))
+        layer.respond(key, make_response(request, 200, to_tag=f"t{n}"), n / 1000)
+    del request
+    gc.collect()
+    assert len(layer) == 2000
+    assert len(gc.get_objects()) - before < 100  # a transaction object each would be 2000+
+    assert len(run_until(layer, 100.0)) == 2000  # each one's Terminated
+    assert len(layer) == 0
 
 
 def test_nist_over_tcp_terminates_at_once(layer: TransactionLayer) -> None:

@@ -16,8 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from callcenter.sip._transaction_tables import (
+    DORMANT,
     MACHINE_STATES,
     MACHINE_TRIGGERS,
+    TABLES,
     TIMERS,
     Effect,
     Event,
@@ -152,6 +154,26 @@ def test_table_cell(machine: Machine, state: State, trigger: Trigger) -> None:
             assert lookup(machine, state, trigger) == Transition(state)  # absorbed
     else:
         assert lookup(machine, state, trigger) == expected
+
+
+def test_the_dormant_state_only_resends_and_ends() -> None:
+    """Rule 9: the layer may keep a transaction in this state as bytes and a deadline."""
+    machine, state, timer = DORMANT
+    assert TIMERS[timer].machine is machine
+    for trigger in MACHINE_TRIGGERS[machine]:
+        transition = lookup(machine, state, trigger)
+        if trigger is Event.REQUEST:
+            assert transition == Transition(state, (Effect.RESEND_RESPONSE,))
+        elif trigger is timer:
+            assert transition == Transition(State.TERMINATED)
+        elif isinstance(trigger, Event) and trigger.from_tu:
+            assert transition is None
+        else:
+            assert transition == Transition(state)
+    # Every way into the state starts its timer, and no other.
+    into = [t for (s, _), t in TABLES[machine].items() if t.next is state and s is not state]
+    assert into
+    assert all(t.start == (timer,) for t in into)
 
 
 # --- the timer table (Table 4 of §A) --------------------------------------------------------

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
@@ -86,3 +88,66 @@ def test_extensions_page_shows_live_registrations(admin_client: Client, extensio
     fragment = admin_client.get("/telephony/extensions/?fragment=1").content.decode()
     assert fragment.lstrip().startswith("<table")
     assert "sip:70001@10.0.0.5:5062" in fragment
+
+
+def test_a_burst_keeps_only_the_last_event_of_each_contact(extension_70001) -> None:
+    other = "sip:70001@10.0.0.6:5062"
+    first, last = binding(), replace(binding(), expires_at=NOW + 7200.6)
+    assert apply_events(
+        [
+            RegistrationChanged(at=NOW, change=RegistrationChange.ADDED, binding=first),
+            changed(RegistrationChange.ADDED, contact=other),
+            RegistrationChanged(at=NOW, change=RegistrationChange.REFRESHED, binding=last),
+            changed(RegistrationChange.REMOVED, contact=other),
+        ],
+        "callcenter",
+    )
+    (registration,) = Registration.objects.all()
+    assert registration.contact == "sip:70001@10.0.0.5:5062"
+    assert registration.expires_at == datetime.fromtimestamp(NOW + 7200, tz=UTC)  # to the second
+
+
+def test_a_refresh_from_a_new_address_is_stored_whole(extension_70001) -> None:
+    apply_events([changed(RegistrationChange.ADDED)], "callcenter")
+    moved = replace(binding(), source_port=40002, user_agent="baresip v1.1.0")
+    apply_events(
+        [RegistrationChanged(at=NOW, change=RegistrationChange.REFRESHED, binding=moved)],
+        "callcenter",
+    )
+    registration = Registration.objects.get()
+    assert (registration.source, registration.user_agent) == ("192.0.2.10:40002", "baresip v1.1.0")
+
+
+def test_engine_start_inside_a_batch_voids_what_came_before(extension_70001) -> None:
+    apply_events([changed(RegistrationChange.ADDED, contact="sip:70001@10.0.0.9")], "callcenter")
+    apply_events(
+        [
+            changed(RegistrationChange.ADDED, contact="sip:70001@10.0.0.7"),
+            EngineStarted(at=NOW, node="callcenter"),
+            changed(RegistrationChange.ADDED, contact="sip:70001@10.0.0.8"),
+        ],
+        "callcenter",
+    )
+    assert list(Registration.objects.values_list("contact", flat=True)) == ["sip:70001@10.0.0.8"]
+
+
+def test_a_thousand_refreshes_take_a_handful_of_queries(
+    db: None, django_assert_max_num_queries
+) -> None:
+    numbers = [str(n) for n in range(71000, 72000)]
+    Extension.objects.bulk_create(Extension(number=n, sip_password=n) for n in numbers)
+    apply_events([changed(RegistrationChange.ADDED, number=n) for n in numbers], "callcenter")
+    refreshed = [
+        RegistrationChanged(
+            at=NOW,
+            change=RegistrationChange.REFRESHED,
+            binding=replace(binding(number=n), expires_at=NOW + 3900 + i / 1000),
+        )
+        for i, n in enumerate(numbers)
+    ]
+    with django_assert_max_num_queries(6):
+        assert apply_events(refreshed, "callcenter")
+    assert Registration.objects.count() == 1000
+    assert not Registration.objects.exclude(
+        expires_at=datetime.fromtimestamp(NOW + 3900, tz=UTC)
+    ).exists()

@@ -107,3 +107,23 @@ def test_demo_is_refused_in_production(tmp_path: Path) -> None:
     refused = run_cli("demo", CALLCENTER_DATA=str(tmp_path), CALLCENTER_ALLOW_DEMO="0")
     assert refused.returncode == 2
     assert "Demo data is refused here" in refused.stderr
+
+
+def test_recordings_folder_is_in_the_data_folder_unless_set(tmp_path: Path) -> None:
+    default = config.load({"CALLCENTER_DATA": str(tmp_path / "data")})
+    assert default.recordings_dir == tmp_path / "data" / "recordings"
+    assert default.recordings_dir.is_dir()
+    elsewhere = config.load(
+        {"CALLCENTER_DATA": str(tmp_path / "data"), "CALLCENTER_RECORDINGS": str(tmp_path / "r")}
+    )
+    assert elsewhere.recordings_dir == tmp_path / "r"
+    assert elsewhere.recordings_dir.is_dir()
+
+
+def test_bad_recordings_folder_says_how_to_fix_it(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(config.ConfigError, match="Set CALLCENTER_RECORDINGS"):
+        config.load({"CALLCENTER_DATA": str(tmp_path), "CALLCENTER_RECORDINGS": str(blocker)})
+    with pytest.raises(config.ConfigError, match="CALLCENTER_RECORDINGS is empty"):
+        config.load({"CALLCENTER_DATA": str(tmp_path), "CALLCENTER_RECORDINGS": " "})

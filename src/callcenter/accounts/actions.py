@@ -202,9 +202,14 @@ def log_in(request: HttpRequest, agent_id: str, password: str, extension: str) -
 
 
 def _close_record(record_id: int, ended_by: str, now: datetime) -> None:
-    LoginRecord.objects.filter(pk=record_id, logged_out_at__isnull=True).update(
-        logged_out_at=now, ended_by=ended_by
-    )
+    # Saved one by one, not with update(): the switch's directory listens to the save
+    # signal, because who is logged in at an extension decides whether it may dial out.
+    for record in LoginRecord.objects.select_for_update().filter(
+        pk=record_id, logged_out_at__isnull=True
+    ):
+        record.logged_out_at = now
+        record.ended_by = ended_by
+        record.save(update_fields=["logged_out_at", "ended_by"])
 
 
 def log_out(request: HttpRequest, ended_by: str = LoginEnd.LOGOUT) -> None:

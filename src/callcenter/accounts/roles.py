@@ -12,7 +12,8 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
 from callcenter.accounts.choices import Role
@@ -23,12 +24,18 @@ class Capability(StrEnum):
     SUPERVISE = "supervise"  # monitor agents, intervene in calls
     ADMINISTER = "administer"  # agents, extensions, units, settings
     UNIT_DESK = "unit_desk"  # the second-level acceptance desk of one unit
+    # Call records and recordings: every call with SUPERVISE, else one's own calls.
+    CALL_RECORDS = "call_records"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.AGENT: frozenset({Capability.AGENT_DESK}),
-    Role.SUPERVISOR: frozenset({Capability.AGENT_DESK, Capability.SUPERVISE}),
-    Role.ADMINISTRATOR: frozenset({Capability.ADMINISTER, Capability.SUPERVISE}),
+    Role.AGENT: frozenset({Capability.AGENT_DESK, Capability.CALL_RECORDS}),
+    Role.SUPERVISOR: frozenset(
+        {Capability.AGENT_DESK, Capability.SUPERVISE, Capability.CALL_RECORDS}
+    ),
+    Role.ADMINISTRATOR: frozenset(
+        {Capability.ADMINISTER, Capability.SUPERVISE, Capability.CALL_RECORDS}
+    ),
     Role.UNIT_OPERATOR: frozenset({Capability.UNIT_DESK}),
 }
 
@@ -46,7 +53,7 @@ def has_capability(user: Any, capability: Capability) -> bool:
     return capability in capabilities_of(user)
 
 
-ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
 
 
 def require(capability: Capability) -> Callable[[ViewFunc], ViewFunc]:
@@ -54,7 +61,7 @@ def require(capability: Capability) -> Callable[[ViewFunc], ViewFunc]:
 
     def decorator(view: ViewFunc) -> ViewFunc:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 from django.contrib.auth.views import redirect_to_login
 

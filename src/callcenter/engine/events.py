@@ -50,6 +50,132 @@ class RegistrationChanged(Event):
     binding: Binding
 
 
+class CallDirection(StrEnum):
+    INTERNAL = "internal"  # extension to extension, or to a service number
+    INBOUND = "inbound"  # from a trunk, routed by the dialled number (DID)
+    OUTBOUND = "outbound"  # from an extension out through a trunk
+
+
+class LegRole(StrEnum):
+    CALLER = "caller"  # the leg the call came in on (the switch is its UAS)
+    CALLEE = "callee"  # a leg the switch placed (the switch is its UAC)
+
+
+class EndCause(StrEnum):
+    """Why a call or leg ended, in the terms a call record shows."""
+
+    NORMAL = "normal"  # answered, then one side hung up
+    CANCELLED = "cancelled"  # the caller hung up before an answer
+    BUSY = "busy"  # 486/600 from the callee
+    NO_ANSWER = "no_answer"  # nobody answered in time
+    REJECTED = "rejected"  # the callee declined (603) or refused another way
+    UNAVAILABLE = "unavailable"  # not registered, unreachable, or no such number
+    NOT_ALLOWED = "not_allowed"  # the caller may not dial this number
+    NO_CODEC = "no_codec"  # no common codec (488)
+    FAILED = "failed"  # a SIP failure, a timeout, a lost ACK, a media error
+    SHUTDOWN = "shutdown"  # the switch stopped or restarted
+
+
+@dataclass(frozen=True, slots=True)
+class CallStarted(Event):
+    """A call came in. ``call`` is the switch's own identifier (also the recording's
+    file name); ``caller`` is the calling number, ``dialled`` what was dialled."""
+
+    type: ClassVar[str] = "call_started"
+    call: str
+    direction: CallDirection
+    caller: str
+    dialled: str
+    caller_name: str = ""
+    trunk: str = ""  # the trunk it came in on (inbound) or goes out through (outbound)
+    node: str = "callcenter"
+
+
+@dataclass(frozen=True, slots=True)
+class LegStarted(Event):
+    """One leg of a call: the caller's, or one the switch placed toward ``party``."""
+
+    type: ClassVar[str] = "leg_started"
+    call: str
+    leg: str
+    role: LegRole
+    party: str  # the number (extension, or the outside number for a trunk leg)
+    sip_call_id: str
+    remote: str = ""  # host:port of the SIP peer
+    trunk: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LegEnded(Event):
+    type: ClassVar[str] = "leg_ended"
+    call: str
+    leg: str
+    cause: EndCause
+    sip_status: int = 0  # the final status that ended it, when one did
+    codec: str = ""  # PCMU / PCMA when media flowed
+    answered_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallRinging(Event):
+    type: ClassVar[str] = "call_ringing"
+    call: str
+    leg: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallAnswered(Event):
+    type: ClassVar[str] = "call_answered"
+    call: str
+    leg: str
+    answered_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallHeld(Event):
+    type: ClassVar[str] = "call_held"
+    call: str
+    leg: str  # the leg that put the other on hold
+
+
+@dataclass(frozen=True, slots=True)
+class CallResumed(Event):
+    type: ClassVar[str] = "call_resumed"
+    call: str
+    leg: str
+
+
+@dataclass(frozen=True, slots=True)
+class DtmfReceived(Event):
+    type: ClassVar[str] = "dtmf_received"
+    call: str
+    leg: str
+    digit: str
+    source: str  # rfc4733 | info
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnded(Event):
+    type: ClassVar[str] = "call_ended"
+    call: str
+    cause: EndCause
+    hangup_by: str = ""  # caller | callee | switch
+    sip_status: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingSaved(Event):
+    """A call's stereo WAV (caller left, callee right) is complete on disk. ``path`` is
+    relative to the recordings folder."""
+
+    type: ClassVar[str] = "recording_saved"
+    call: str
+    path: str
+    duration: float
+    size: int
+    started_at: float
+
+
 @dataclass(frozen=True, slots=True)
 class EngineStarted(Event):
     """The switch is up; anything recorded as live by an earlier run is stale."""

@@ -22,6 +22,38 @@ class ExtensionEntry:
     number: str
     sip_password: str
     display_name: str = ""
+    outbound_allowed: bool = False  # may dial out through a trunk ("0" prefix, A1)
+    fax: bool = False  # relayed G.711 end to end, untouched (A14)
+
+
+@dataclass(frozen=True, slots=True)
+class TrunkEntry:
+    """A SIP trunk (中继): a gateway or carrier the switch calls out through and takes
+    calls in from. Calls from ``host`` (and ``port`` when registering is off) are
+    accepted as this trunk's without authentication; the caller's number is the From
+    user. When ``register`` is set the switch registers ``username`` to it; ``username``
+    and ``password`` also answer its digest challenges."""
+
+    name: str
+    host: str
+    port: int = 5060
+    transport: str = "udp"
+    username: str = ""
+    password: str = ""
+    register: bool = False
+    register_expires: int = 3600
+    caller_id: str = ""  # the From user on outbound calls; else the extension number
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRoute:
+    """A dialled number (DID) arriving on a trunk, and the number it leads to (an
+    extension or a service number). ``trunk`` empty: any trunk."""
+
+    did: str
+    destination: str
+    trunk: str = ""
 
 
 class Directory(Protocol):
@@ -29,6 +61,14 @@ class Directory(Protocol):
 
     async def extensions(self) -> Mapping[str, ExtensionEntry]:
         """All extensions, by number."""
+        ...
+
+    async def trunks(self) -> Mapping[str, TrunkEntry]:
+        """All trunks, by name."""
+        ...
+
+    async def routes(self) -> tuple[InboundRoute, ...]:
+        """The inbound routes (DID to destination)."""
         ...
 
     def on_change(self, callback: Callable[[], None]) -> None:
@@ -53,14 +93,27 @@ class MemoryEventSink:
 
 
 class StaticDirectory:
-    """A fixed set of extensions: for tests and for running the switch on its own."""
+    """A fixed configuration: for tests and for running the switch on its own."""
 
-    def __init__(self, entries: Mapping[str, ExtensionEntry]) -> None:
+    def __init__(
+        self,
+        entries: Mapping[str, ExtensionEntry],
+        trunks: Mapping[str, TrunkEntry] | None = None,
+        routes: tuple[InboundRoute, ...] = (),
+    ) -> None:
         self.entries = dict(entries)
+        self.trunk_entries = dict(trunks or {})
+        self.route_entries = routes
         self._callbacks: list[Callable[[], None]] = []
 
     async def extensions(self) -> Mapping[str, ExtensionEntry]:
         return dict(self.entries)
+
+    async def trunks(self) -> Mapping[str, TrunkEntry]:
+        return dict(self.trunk_entries)
+
+    async def routes(self) -> tuple[InboundRoute, ...]:
+        return self.route_entries
 
     def on_change(self, callback: Callable[[], None]) -> None:
         self._callbacks.append(callback)

@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import formatdate
+from functools import lru_cache
 
 from callcenter.engine.events import Binding, RegistrationChange
 from callcenter.engine.ports import ExtensionEntry
@@ -121,12 +122,12 @@ class Registrar:
             return RegisterOutcome(answer(403, "Forbidden (too many failed attempts)"))
 
         extension = _aor_user(request)
-        credentials = request.auth("authorization")
-        if not credentials:
+        credentials = request.headers.get("authorization")
+        if credentials is None:
             return RegisterOutcome(self._challenge(answer, now))
-        result = self.auth.verify(
-            _raw_authorization(request), method="REGISTER", uri=str(request.uri), now=now
-        )
+        # Parsed once, by the authenticator: a malformed value is a failure it answers
+        # with a challenge.
+        result = self.auth.verify(credentials, method="REGISTER", uri=str(request.uri), now=now)
         if not result.ok:
             delay = 0.0
             if result.counts_as_failure:
@@ -242,7 +243,13 @@ class Registrar:
             ("Contact", f"<{binding.contact}>;expires={max(0, int(binding.expires_at - now))}")
             for binding in self._bindings.get(extension, {}).values()
         ]
-        return answer(200, headers=[*contacts, ("Date", formatdate(now, usegmt=True))])
+        return answer(200, headers=[*contacts, ("Date", _http_date(int(now)))])
+
+
+@lru_cache(maxsize=4)
+def _http_date(second: int) -> str:
+    """The Date header value (§20.17) of a second: one formatting per second, not per 200."""
+    return formatdate(second, usegmt=True)
 
 
 # Failures that mean "wrong password or user": the same nonce is challenged again (Rule 2).

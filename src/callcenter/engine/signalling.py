@@ -7,9 +7,9 @@ are dispatched by method:
 
 - REGISTER: the registrar (`engine.registrar`), answered after the delay it asks for;
 - OPTIONS: 200 with what we allow and accept (phones use it as a keep-alive);
-- INVITE: 404 for a number that is no extension, 480 for an extension with no phone
-  registered; calls themselves are not switched yet (501);
-- BYE, UPDATE, INFO, PRACK outside any dialog: 481 (§12.2.2);
+- INVITE starting a dialog, requests inside one, ACKs for 2xx, CANCELs of INVITEs and the
+  responses to what the switch sent: the call layer (`engine.calls`), which answers;
+- BYE, UPDATE, INFO, PRACK (and INVITE with a To tag) for no dialog of ours: 481 (§12.2.2);
 - methods we know but do not serve: 405 with Allow (§8.2.1); unknown methods: 501
   (§21.5.2); an unsupported Require: 420 (§8.2.2.3); Max-Forwards 0: 483 (§16.3).
 
@@ -22,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import socket
 import time
-from collections.abc import Callable, Mapping
-from typing import Protocol
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Protocol
 
 import callcenter
 from callcenter.engine.events import RegistrationChanged
@@ -38,15 +39,23 @@ from callcenter.sip.transaction import (
     Cancelled,
     NewRequest,
     Peer,
+    ResponseReceived,
     Send,
+    TimedOut,
     TransactionLayer,
+    response_destination,
+    stamp_via,
+    stateless_tag,
 )
-from callcenter.sip.uri import SipUri, TelUri
+from callcenter.sip.uri import SipUri
+
+if TYPE_CHECKING:
+    from callcenter.engine.calls import CallManager
 
 log = logging.getLogger(__name__)
 
 SERVER = f"callcenter/{callcenter.__version__}"
-ALLOWED = ("INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER")
+ALLOWED = ("INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "INFO", "REGISTER")
 IN_DIALOG_ONLY = frozenset({"BYE", "UPDATE", "INFO", "PRACK"})
 KNOWN_NOT_ALLOWED = frozenset({"SUBSCRIBE", "NOTIFY", "PUBLISH", "MESSAGE", "REFER"})
 SUPPORTED = ("path", "outbound")
@@ -76,10 +85,14 @@ class Signalling:
         self.clock = clock
         self.monotonic = monotonic
         self.transactions = TransactionLayer()
+        self.bound_host = ""
         self.transports: dict[str, Transport] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         self.counters: dict[str, int] = {"parse_errors": 0, "dropped": 0}
+        self.calls: CallManager | None = None
+        self.sip_port = 0
+        self._local_hosts: dict[str, str] = {}
 
     # --- input -----------------------------------------------------------------------
     def on_message(self, data: bytes, peer: Peer) -> None:
@@ -103,6 +116,20 @@ class Signalling:
             if message.method != "ACK":
                 self._send(bytes(self._answer(message, error.status, error.message)), peer)
             return
+        if (
+            message.method == "OPTIONS"
+            and isinstance(message.uri, SipUri)
+            and message.uri.user is None
+            and message.to.tag is None
+            and "require" not in message.headers
+        ):
+            # A keep-alive to the switch itself: answered statelessly (§8.2.7), as proxies
+            # do, with the same To tag for each retransmission. A transaction would only
+            # keep 64*T1 of state to re-send the same bytes.
+            stamp_via(message, peer)
+            response = self._options(message, to_tag=stateless_tag(message))
+            self._send(bytes(response), response_destination(response.via, peer))
+            return
         self._run(self.transactions.receive_request(message, peer, now))
 
     def _run(self, actions: list[Action]) -> None:
@@ -111,10 +138,17 @@ class Signalling:
                 self._send(action.data, action.peer)
             elif isinstance(action, NewRequest):
                 self._dispatch(action.key, action.request, action.peer)
+            elif isinstance(action, ResponseReceived):
+                if self.calls is not None:
+                    self.calls.on_response(action.key, action.response)
+            elif isinstance(action, TimedOut):
+                if self.calls is not None:
+                    self.calls.on_timeout(action.key)
             elif isinstance(action, Cancelled):
-                self.respond(action.key, self._answer(action.cancel, 487))
-            elif isinstance(action, AckFor2xx):
-                pass  # no dialogs yet: an ACK for a 2xx we never sent
+                if self.calls is None or not self.calls.on_cancelled(action.key):
+                    self.respond(action.key, self._answer(action.cancel, 487))
+            elif isinstance(action, AckFor2xx) and self.calls is not None:
+                self.calls.on_ack(action.request, action.peer)
         self._schedule_timer()
 
     # --- output ----------------------------------------------------------------------
@@ -125,6 +159,57 @@ class Signalling:
             log.exception("cannot send %s in transaction %s", response.status, key)
             return
         self._run(actions)
+
+    def send_request(self, request: Request, peer: Peer) -> str:
+        key, actions = self.transactions.send_request(request, peer, self.monotonic())
+        self._run(actions)
+        return key
+
+    def send_ack(self, ack: Request, peer: Peer) -> None:
+        self._send(bytes(ack), peer)
+
+    def cancel(self, key: str) -> None:
+        try:
+            actions = self.transactions.cancel(key, self.monotonic())
+        except SipUsageError:
+            log.exception("cannot cancel %s", key)
+            return
+        self._run(actions)
+
+    def answer(
+        self,
+        request: Request,
+        status: int,
+        reason: str | None = None,
+        *,
+        to_tag: str | None = None,
+        headers: Iterable[tuple[str, str]] = (),
+        body: bytes = b"",
+        content_type: str | None = None,
+    ) -> Response:
+        response = make_response(
+            request,
+            status,
+            reason,
+            to_tag=to_tag or new_tag(),
+            headers=headers,
+            body=body,
+            content_type=content_type,
+        )
+        response.headers.add("Server", SERVER)
+        return response
+
+    def local_address(self, peer: Peer) -> tuple[str, int]:
+        """Our address as ``peer`` sees it: the bound address, or when bound to every
+        interface, the one the system routes toward the peer (a connected UDP socket's
+        own address; nothing is sent)."""
+        host = self.bound_host
+        if host in ("", "0.0.0.0", "::"):
+            host = self._local_hosts.get(peer.host, "")
+            if not host:
+                host = _route_source(peer.host)
+                self._local_hosts[peer.host] = host
+        return host, self.sip_port
 
     def _send(self, data: bytes, peer: Peer) -> None:
         transport = self.transports.get(peer.transport)
@@ -177,21 +262,29 @@ class Signalling:
             )
         elif request.max_forwards == 0 and method != "OPTIONS":
             self.respond(key, self._answer(request, 483))
-        elif method == "OPTIONS":
+        elif method == "OPTIONS" and request.to.tag is None:
             self.respond(key, self._options(request))
-        elif method == "INVITE":
-            self.respond(key, self._invite(request))
-        elif method in IN_DIALOG_ONLY:
-            self.respond(key, self._answer(request, 481))
+        elif method == "INVITE" and request.to.tag is None:
+            if self.calls is None:
+                self.respond(key, self._answer(request, 503, "Service Unavailable (no calls)"))
+            else:
+                self.calls.on_invite(key, request, peer)
+        elif method in IN_DIALOG_ONLY or method == "INVITE" or method == "OPTIONS":
+            if self.calls is None or not self.calls.on_in_dialog(key, request, peer):
+                if method == "OPTIONS":
+                    self.respond(key, self._options(request))
+                else:
+                    self.respond(key, self._answer(request, 481))
         elif method in KNOWN_NOT_ALLOWED:
             self.respond(key, self._answer(request, 405, headers=[("Allow", ", ".join(ALLOWED))]))
         else:
             self.respond(key, self._answer(request, 501, headers=[("Allow", ", ".join(ALLOWED))]))
 
-    def _options(self, request: Request) -> Response:
-        return self._answer(
+    def _options(self, request: Request, to_tag: str | None = None) -> Response:
+        return self.answer(
             request,
             200,
+            to_tag=to_tag,
             headers=[
                 ("Allow", ", ".join(ALLOWED)),
                 ("Accept", "application/sdp"),
@@ -199,17 +292,6 @@ class Signalling:
                 ("Supported", ", ".join(SUPPORTED)),
             ],
         )
-
-    def _invite(self, request: Request) -> Response:
-        uri = request.uri
-        number = (
-            uri.user if isinstance(uri, SipUri) else uri.number if isinstance(uri, TelUri) else None
-        )
-        if not number or number not in self.extensions():
-            return self._answer(request, 404, "Not Found (no such number)")
-        if not self.registrar.is_registered(number):
-            return self._answer(request, 480, "Temporarily Unavailable (not registered)")
-        return self._answer(request, 501, "Not Implemented (calls are not switched yet)")
 
     def _register(self, key: str, request: Request, peer: Peer) -> None:
         outcome = self.registrar.register(request, peer, self.clock(), to_tag=new_tag())
@@ -228,3 +310,13 @@ class Signalling:
             self.events.emit(
                 RegistrationChanged(at=now, change=change.change, binding=change.binding)
             )
+
+
+def _route_source(host: str) -> str:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect((host, 9))
+            return str(probe.getsockname()[0])
+    except OSError:
+        return "127.0.0.1"

@@ -1,8 +1,9 @@
 """The switch as one object: configuration in, sockets open, events out.
 
-`Engine.start()` reads the directory, opens SIP on UDP and TCP, and starts the expiry
-sweep; `Engine.stop()` closes everything it opened. The directory's change notification
-(from any thread) makes it reload the extensions and drop the bindings of deleted ones.
+`Engine.start()` reads the directory (extensions, trunks, inbound routes), opens SIP on
+UDP and TCP and the RTP port pool, and starts the expiry sweep; `Engine.stop()` ends every
+call and closes everything it opened. The directory's change notification (from any
+thread) makes it reload the configuration and drop the bindings of deleted extensions.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
-from callcenter.engine.events import EngineStarted, EngineStopped
-from callcenter.engine.ports import Directory, EventSink, ExtensionEntry
+from callcenter.engine.calls import CallConfig, CallManager
+from callcenter.engine.events import EngineStarted, EngineStopped, RecordingSaved
+from callcenter.engine.media import MediaEngine, PortPool, recover_recordings
+from callcenter.engine.ports import Directory, EventSink, ExtensionEntry, InboundRoute, TrunkEntry
 from callcenter.engine.registrar import Registrar
 from callcenter.engine.signalling import Signalling
 from callcenter.engine.transport.tcp import TcpTransport
@@ -37,6 +41,10 @@ class EngineConfig:
     # Digest algorithms offered, in order: MD5 alone by default, as many phones reject a
     # 401 that also offers SHA-256 (see engine.registrar).
     digest_algorithms: tuple[Algorithm, ...] = (Algorithm.MD5,)
+    rtp_low: int = 20000  # the RTP port range (even ports; one per call leg)
+    rtp_high: int = 29999
+    recordings: Path | None = None  # None: calls are not recorded
+    ring_timeout: float = 60.0
 
 
 class Engine:
@@ -45,6 +53,8 @@ class Engine:
         self.directory = directory
         self.events = events
         self._extensions: Mapping[str, ExtensionEntry] = {}
+        self._trunks: Mapping[str, TrunkEntry] = {}
+        self._routes: tuple[InboundRoute, ...] = ()
         self.registrar = Registrar(
             realm=config.realm,
             nonce_secret=config.nonce_secret,
@@ -54,6 +64,23 @@ class Engine:
         self.signalling = Signalling(
             registrar=self.registrar, extensions=lambda: self._extensions, events=events
         )
+        self.media = MediaEngine(PortPool(config.rtp_low, config.rtp_high), config.sip_host)
+        self.calls = CallManager(
+            sip=self.signalling,
+            media=self.media,
+            registrar=self.registrar,
+            extensions=lambda: self._extensions,
+            trunks=lambda: self._trunks,
+            routes=lambda: self._routes,
+            events=events,
+            config=CallConfig(
+                ring_timeout=config.ring_timeout,
+                recordings=config.recordings,
+                node=config.node,
+            ),
+        )
+        self.signalling.calls = self.calls
+        self.signalling.bound_host = config.sip_host
         self.udp: UdpTransport | None = None
         self.tcp: TcpTransport | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -65,7 +92,7 @@ class Engine:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._extensions = await self.directory.extensions()
+        await self._read_directory()
         self.directory.on_change(self._changed_from_any_thread)
         addresses = []
         if self.config.udp:
@@ -79,10 +106,12 @@ class Engine:
             await self.tcp.start(self.config.sip_host, self.sip_port)
             self.signalling.transports["tcp"] = self.tcp
             addresses.append("tcp:{}:{}".format(*self.tcp.local_address))
+        self.signalling.sip_port = self.sip_port
         self._tasks.append(asyncio.create_task(self._sweep(), name="registrar-sweep"))
         self.events.emit(
             EngineStarted(at=time.time(), node=self.config.node, sip_addresses=tuple(addresses))
         )
+        await self._recover_recordings()
         log.info("SIP listening on %s", ", ".join(addresses))
 
     @property
@@ -98,15 +127,36 @@ class Engine:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        await self.calls.close()
         self.signalling.close()
+        await self.media.close()
         if self.udp is not None:
             self.udp.close()
         if self.tcp is not None:
             await self.tcp.close()
         self.events.emit(EngineStopped(at=time.time(), node=self.config.node))
 
-    async def reload(self) -> None:
+    async def _recover_recordings(self) -> None:
+        """Recordings a crash left unfinished are repaired and reported, so that the call
+        records (closed by EngineStarted) get their audio: no recording is lost."""
+        folder = self.config.recordings
+        if folder is None or not folder.exists():
+            return
+        for info in await asyncio.to_thread(recover_recordings, folder):
+            relative = info.path.relative_to(folder).as_posix()
+            self.events.emit(
+                RecordingSaved(
+                    time.time(), info.path.stem, relative, info.duration, info.size, info.started_at
+                )
+            )
+
+    async def _read_directory(self) -> None:
         self._extensions = await self.directory.extensions()
+        self._trunks = await self.directory.trunks()
+        self._routes = await self.directory.routes()
+
+    async def reload(self) -> None:
+        await self._read_directory()
         self.signalling.publish(self.registrar.forget_extensions(self._extensions))
 
     def _changed_from_any_thread(self) -> None:

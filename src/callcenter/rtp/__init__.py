@@ -14,6 +14,8 @@ Modules:
 - :mod:`~callcenter.rtp.tones`: call-progress (Chinese national standard) and DTMF tones.
 - :mod:`~callcenter.rtp.mixer`: an N-party mix-minus mixer with listen-only and whisper.
 - :mod:`~callcenter.rtp.jitter`: a sequence-ordered jitter buffer with statistics.
+- :mod:`~callcenter.rtp.header`: RTP headers read and patched as bytes (the relay's hot path).
+- :mod:`~callcenter.rtp.stream`: one outbound stream's SSRC/sequence/timestamp continuity.
 
 Audio in this package is 16-bit signed linear PCM in native byte order (little-endian on
 every platform we run on), 8 kHz, in frames of 20 ms (160 samples, 320 bytes) unless a

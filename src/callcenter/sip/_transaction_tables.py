@@ -49,6 +49,16 @@ live forever without one: Timer C guards an ICT in Proceeding (like a proxy's Ti
 Rule 8. Matching (§17.1.3, §17.2.3), CANCEL (§9.1, §9.2), the ACK for a non-2xx
 (§17.1.1.3) and the overload cap live in :mod:`callcenter.sip.transaction`, whose
 docstring describes them.
+
+Rule 9. A state whose only remaining duties are to answer each retransmission of the
+request with the last response and to end when one timer fires is *dormant*
+(:data:`DORMANT`): the non-INVITE server transaction in Completed, waiting for Timer J
+(§17.2.2). The layer then keeps only the key, the bytes of that response, where they went,
+the To tag and the timer, no message objects. Over UDP such transactions live 64*T1 (32 s)
+each and outnumber all others on a busy server: a REGISTER or OPTIONS a millisecond costs
+tens of thousands of them. The table rows of the dormant state must say exactly this (a
+request retransmission re-sends, the timer terminates, nothing else happens); a test holds
+them to it.
 """
 
 from __future__ import annotations
@@ -59,6 +69,7 @@ from enum import StrEnum
 from typing import Final
 
 __all__ = [
+    "DORMANT",
     "INITIAL",
     "MACHINE_STATES",
     "MACHINE_TRIGGERS",
@@ -407,6 +418,9 @@ INITIAL: Final[dict[Machine, tuple[State, tuple[Timer, ...]]]] = {
     Machine.IST: (State.PROCEEDING, (Timer.TRYING,)),
     Machine.NIST: (State.TRYING, ()),
 }
+
+# Rule 9: the dormant state and the timer that ends it.
+DORMANT: Final[tuple[Machine, State, Timer]] = (Machine.NIST, State.COMPLETED, Timer.J)
 
 MACHINE_STATES: Final[dict[Machine, tuple[State, ...]]] = {
     Machine.ICT: (S.CALLING, S.PROCEEDING, S.COMPLETED, S.ACCEPTED),

@@ -23,7 +23,9 @@ Rule 3 (RFC 7616 §3.4 nc, §5.12 replay): for one nonce the nonce-count must gr
     last count per nonce is kept in a bounded table, oldest entries dropped first.
 Rule 4 (RFC 8760 §2.4): challenges are offered strongest first, SHA-256 before MD5; a client
     picks the strongest it supports.
-Rule 5 (RFC 2617 §3.2.2.5): the digest-uri must be the Request-URI of the request.
+Rule 5 (RFC 2617 §3.2.2.5): the digest-uri must be the Request-URI of the request (the
+caller may name equivalent forms it accepts: some clients, sipp among them, sign an INVITE
+for the Request-URI without its user part).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from callcenter.sip.errors import SipParseError, SipUsageError
 
@@ -78,6 +81,16 @@ class Algorithm(StrEnum):
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BARE_VALUE = re.compile(r"[^\s,\"]+")
 _MAX_VALUE = 8192
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # every control character but HT
+# One auth-param as the steps of _param read it: name, "=", then a quoted-string body
+# (group 2, escapes unresolved) or a bare value (group 3).
+_PARAM = re.compile(
+    r'([!#$%&\'*+\-.^_`|~0-9A-Za-z]+)[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))', re.DOTALL
+)
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+_NC = re.compile(r"[0-9a-fA-F]{8}")
+_HEX_DIGEST = re.compile(r"[0-9a-fA-F]{32,128}")
+_NONCE = re.compile(r"[A-Za-z0-9_-]{43}")  # base64url of 32 bytes (Rule 1)
 
 
 def _parse(value: str) -> tuple[str, dict[str, str]]:
@@ -88,40 +101,56 @@ def _parse(value: str) -> tuple[str, dict[str, str]]:
     """
     if len(value) > _MAX_VALUE:
         raise AuthError(f"auth header value longer than {_MAX_VALUE} characters")
-    if any((ord(c) < 32 and c != "\t") or c == "\x7f" for c in value):
+    if _CONTROL.search(value):
         raise AuthError("control character in auth header value")
     text = value.strip(" \t")
     scheme = _TOKEN.match(text)
     if not scheme:
         raise AuthError(f"expected an auth scheme, got {text[:30]!r}")
     pos, params = scheme.end(), dict[str, str]()
-    if pos < len(text) and text[pos] not in " \t":
+    end = len(text)
+    if pos < end and text[pos] not in " \t":
         raise AuthError(f"expected a space after the scheme, got {text[pos : pos + 10]!r}")
     while True:
         pos = _skip(text, pos, ",")
-        if pos >= len(text):
+        if pos >= end:
             return scheme.group(), params
-        name = _TOKEN.match(text, pos)
-        if not name:
-            raise AuthError(f"expected a parameter name at {text[pos : pos + 20]!r}")
-        pos = _skip(text, name.end(), "")
-        if not text.startswith("=", pos):
-            raise AuthError(f"expected '=' after {name.group()!r}")
-        pos = _skip(text, pos + 1, "")
-        if text.startswith('"', pos):
-            item, pos = _quoted(text, pos + 1)
+        found = _PARAM.match(text, pos)
+        if found is None:
+            name, item, pos = _param(text, pos)  # raises the precise error
         else:
-            bare = _BARE_VALUE.match(text, pos)
-            if not bare:
-                raise AuthError(f"missing value for {name.group()!r}")
-            item, pos = bare.group(), bare.end()
-        key = name.group().lower()  # names are case-insensitive (RFC 2617 §1.2)
+            name, quoted, bare = found.groups()
+            if quoted is None:
+                item = bare
+            else:
+                item = _ESCAPED.sub(r"\1", quoted) if "\\" in quoted else quoted
+            pos = found.end()
+        key = name.lower()  # names are case-insensitive (RFC 2617 §1.2)
         if key in params:
             raise AuthError(f"parameter {key!r} given twice")
         params[key] = item
         pos = _skip(text, pos, "")
-        if pos < len(text) and text[pos] != ",":
+        if pos < end and text[pos] != ",":
             raise AuthError(f"expected ',' at {text[pos : pos + 20]!r}")
+
+
+def _param(text: str, pos: int) -> tuple[str, str, int]:
+    """Read ``name = value`` at ``pos`` step by step: (name, value, position after)."""
+    name = _TOKEN.match(text, pos)
+    if not name:
+        raise AuthError(f"expected a parameter name at {text[pos : pos + 20]!r}")
+    pos = _skip(text, name.end(), "")
+    if not text.startswith("=", pos):
+        raise AuthError(f"expected '=' after {name.group()!r}")
+    pos = _skip(text, pos + 1, "")
+    if text.startswith('"', pos):
+        item, pos = _quoted(text, pos + 1)
+    else:
+        bare = _BARE_VALUE.match(text, pos)
+        if not bare:
+            raise AuthError(f"missing value for {name.group()!r}")
+        item, pos = bare.group(), bare.end()
+    return name.group(), item, pos
 
 
 def _skip(text: str, pos: int, chars: str) -> int:
@@ -226,9 +255,9 @@ class Credentials:
         qop = params.get("qop")
         if qop is not None:
             _require(params, "nc", "cnonce")  # RFC 2617 §3.2.2: MUST be given with qop
-            if not re.fullmatch(r"[0-9a-fA-F]{8}", params["nc"]):
+            if not _NC.fullmatch(params["nc"]):
                 raise AuthError(f"nc must be 8 hex digits, got {params['nc'][:20]!r}")
-        if not re.fullmatch(r"[0-9a-fA-F]{32,128}", response):
+        if not _HEX_DIGEST.fullmatch(response):
             raise AuthError("response must be a hex digest")
         return cls(
             user,
@@ -262,7 +291,16 @@ class Credentials:
 
 
 def compute_ha1(algorithm: Algorithm, username: str, realm: str, password: str) -> str:
-    """H(username:realm:password), RFC 2617 §3.2.2.2 (what a registrar may store)."""
+    """H(username:realm:password), RFC 2617 §3.2.2.2 (what a registrar may store).
+
+    Remembered for the last few thousand (algorithm, user, realm, password): a registrar
+    verifies the same users again and again (a phone re-registers every few minutes).
+    """
+    return _ha1(algorithm, username, realm, password)
+
+
+@lru_cache(maxsize=4096)
+def _ha1(algorithm: Algorithm, username: str, realm: str, password: str) -> str:
     return algorithm.hash(f"{username}:{realm}:{password}")
 
 
@@ -388,12 +426,16 @@ class DigestAuthenticator:
         self._random = random
         self._max_tracked = max_tracked_nonces
         self._counts: OrderedDict[str, int] = OrderedDict()  # Rule 3: nonce -> last nc
+        self._opaques = {secret: self._make_opaque(secret) for secret in self._secrets}
 
     def _mac(self, secret: bytes, stamp: bytes, salt: bytes) -> bytes:
         message = stamp + salt + self.realm.encode("utf-8")
-        return hmac.new(secret, message, hashlib.sha256).digest()[:16]
+        return hmac.digest(secret, message, "sha256")[:16]
 
     def _opaque(self, secret: bytes) -> str:
+        return self._opaques[secret]
+
+    def _make_opaque(self, secret: bytes) -> str:
         return hmac.new(secret, b"opaque:" + self.realm.encode(), hashlib.sha256).hexdigest()[:32]
 
     def make_nonce(self, now: float) -> str:
@@ -404,7 +446,7 @@ class DigestAuthenticator:
 
     def nonce_issued_at(self, nonce: str) -> float | None:
         """When we issued ``nonce`` (seconds), or None when it is not one of ours."""
-        if not re.fullmatch(r"[A-Za-z0-9_-]{43}", nonce):
+        if not _NONCE.fullmatch(nonce):
             return None
         raw = base64.urlsafe_b64decode(nonce + "=")
         stamp, salt, mac = raw[:8], raw[8:16], raw[16:]
@@ -432,8 +474,11 @@ class DigestAuthenticator:
             for a in self.algorithms
         ]
 
-    def verify(self, authorization: str, *, method: str, uri: str, now: float) -> AuthResult:
-        """Check an ``Authorization`` value for a request ``method`` to Request-URI ``uri``."""
+    def verify(
+        self, authorization: str, *, method: str, uri: str | tuple[str, ...], now: float
+    ) -> AuthResult:
+        """Check an ``Authorization`` value for a request ``method`` to Request-URI ``uri``
+        (or to any of the equivalent forms given, Rule 5)."""
         try:
             cred = Credentials.parse(authorization)
         except AuthError as exc:
@@ -457,7 +502,7 @@ class DigestAuthenticator:
         issued = self.nonce_issued_at(cred.nonce)
         if issued is None or issued > now + _MAX_CLOCK_SKEW:
             return fail(Failure.INVALID_NONCE)
-        if cred.uri != uri:  # Rule 5
+        if cred.uri != uri and (isinstance(uri, str) or cred.uri not in uri):  # Rule 5
             return fail(Failure.WRONG_URI, cred.uri)
         secret = self._lookup(user, self.realm)
         ha1 = None if secret is None else secret.ha1_for(algorithm, user, self.realm)

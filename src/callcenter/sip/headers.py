@@ -38,7 +38,7 @@ from ._grammar import (
     split_list,
     unquote,
 )
-from .errors import SipParseError
+from .errors import SipParseError, SipUsageError
 from .uri import SipUri, Uri, parse_uri
 
 __all__ = [
@@ -193,6 +193,21 @@ def header_key(name: str) -> str:
     return COMPACT_FORMS.get(key, key)
 
 
+# Header names already seen to be tokens (bounded: names recur, garbage does not stay).
+_TOKEN_NAMES: set[str] = set()
+
+
+def name_is_token(name: str) -> bool:
+    """Whether a header name is a token (§25.1), remembering the names that were."""
+    if name in _TOKEN_NAMES:
+        return True
+    if not is_token(name):
+        return False
+    if len(name) <= 64 and len(_TOKEN_NAMES) < 1024:
+        _TOKEN_NAMES.add(name)
+    return True
+
+
 def canonical_name(name: str) -> str:
     """The conventional spelling of a header name (``"call-id"`` -> ``"Call-ID"``)."""
     key = header_key(name)
@@ -211,7 +226,9 @@ class Header:
     """One header field: ``name`` as written, ``value`` unfolded (§7.3.1) and stripped.
 
     ``raw`` holds the field's original bytes (without the final CRLF) when it came off
-    the wire; a field with ``raw`` is written back unchanged.
+    the wire; a field with ``raw`` is written back unchanged. A field is never changed
+    once made (:class:`Headers` replaces fields), so messages share them: a response
+    holds the very Via, From, Call-ID and CSeq fields of its request.
     """
 
     name: str
@@ -253,8 +270,8 @@ class Headers:
 
     Values given in code are stripped of surrounding SP/HT (not significant, §7.3.1).
 
-    Lookups accept long or compact names in any case. Typed values parsed from a
-    header are cached until the collection changes.
+    Lookups accept long or compact names in any case. Typed values parsed from the
+    fields of one name are cached under its key until a field of that name changes.
     """
 
     __slots__ = ("_cache", "_fields")
@@ -264,6 +281,14 @@ class Headers:
             f if isinstance(f, Header) else Header(f[0], f[1].strip(" \t")) for f in fields
         ]
         self._cache: dict[str, object] = {}
+
+    @classmethod
+    def of(cls, fields: list[Header]) -> Headers:
+        """Headers made of ``fields`` (the list is taken over, not copied)."""
+        headers = cls.__new__(cls)
+        headers._fields = fields
+        headers._cache = {}
+        return headers
 
     # -- reading -------------------------------------------------------------------
     def __iter__(self) -> Iterator[Header]:
@@ -325,20 +350,24 @@ class Headers:
         return self._cache.get(key)
 
     def store(self, key: str, value: object) -> None:
+        """Cache ``value``, parsed from the fields with lookup key ``key`` and nothing else
+        (it is dropped when one of them changes)."""
         self._cache[key] = value
 
     # -- changing ------------------------------------------------------------------
     def add(self, name: str, value: str) -> None:
         """Append a field (after any with the same name)."""
         _check_new(name, value)
-        self._fields.append(Header(name, value.strip(" \t")))
-        self._cache.clear()
+        new = Header(name, value.strip(" \t"))
+        self._fields.append(new)
+        self._cache.pop(new.key, None)
 
     def insert(self, index: int, name: str, value: str) -> None:
         """Insert a field at ``index`` (0 is the top, e.g. for a new Via, §16.6 step 8)."""
         _check_new(name, value)
-        self._fields.insert(index, Header(name, value.strip(" \t")))
-        self._cache.clear()
+        new = Header(name, value.strip(" \t"))
+        self._fields.insert(index, new)
+        self._cache.pop(new.key, None)
 
     def set(self, name: str, value: str) -> None:
         """Replace every field called ``name`` by one, at the place of the first."""
@@ -352,15 +381,30 @@ class Headers:
                 break
         else:
             self._fields.append(new)
-        self._cache.clear()
+        self._cache.pop(key, None)
 
     def remove(self, name: str) -> int:
         """Remove every field called ``name``; return how many were removed."""
         key = header_key(name)
         before = len(self._fields)
         self._fields = [f for f in self._fields if f.key != key]
-        self._cache.clear()
+        self._cache.pop(key, None)
         return before - len(self._fields)
+
+    def replaced(self, index: int, name: str, value: str, parsed: object = None) -> Headers:
+        """A copy with the field at ``index`` replaced by ``name: value``.
+
+        What was cached for other names stays cached; ``parsed``, when given, becomes the
+        cached value of the new field's name (it must describe every field of that name).
+        """
+        _check_new(name, value)
+        fields = list(self._fields)
+        new = fields[index] = Header(name, value.strip(" \t"))
+        copy = Headers.of(fields)
+        copy._cache = {k: v for k, v in self._cache.items() if k != new.key}
+        if parsed is not None:
+            copy._cache[new.key] = parsed
+        return copy
 
     def copy(self) -> Headers:
         return Headers(Header(f.name, f.value, f.raw) for f in self._fields)
@@ -371,9 +415,7 @@ class Headers:
 
 
 def _check_new(name: str, value: str) -> None:
-    from .errors import SipUsageError
-
-    if not is_token(name):
+    if not name_is_token(name):
         raise SipUsageError(f"header name {name!r} is not a token")
     if "\r" in value or "\n" in value:
         raise SipUsageError(f"header value for {name!r} contains CR or LF")
@@ -548,14 +590,19 @@ def _via_one(text: str) -> Via:
     uri_check = parse_uri(f"sip:{host}")
     assert isinstance(uri_check, SipUri)
     params = parse_params(rest, where)
-    via = Via(transport.upper(), host, port, params, protocol, version)
-    for name, check in (("received", _check_address), ("rport", _check_port), ("ttl", _check_ttl)):
-        value = via.param(name)
-        if value:
-            check(value, name)
-    if via.param("branch") == "" or via.param("received") == "":
+    # The first value of each parameter with a rule (as Via.param would find it).
+    first: dict[str, str] = {}
+    for key, value in params:
+        name = key.lower()
+        if name in _VIA_RULED and name not in first:
+            first[name] = "" if value is None else unquote(value)
+    for name, check in _VIA_CHECKS:
+        found = first.get(name)
+        if found:
+            check(found, name)
+    if first.get("branch") == "" or first.get("received") == "":
         raise SipParseError("branch and received need a value", where=where)
-    return via
+    return Via(transport.upper(), host, port, params, protocol, version)
 
 
 def _check_address(value: str, name: str) -> None:
@@ -572,6 +619,10 @@ def _check_port(value: str, name: str) -> None:
 
 def _check_ttl(value: str, name: str) -> None:
     _int(value, "Via", 255, name)
+
+
+_VIA_CHECKS: Final = (("received", _check_address), ("rport", _check_port), ("ttl", _check_ttl))
+_VIA_RULED: Final = frozenset(("received", "rport", "ttl", "branch"))
 
 
 def parse_via(value: str) -> list[Via]:

@@ -38,6 +38,7 @@ from .headers import (
     NameAddr,
     Via,
     header_key,
+    name_is_token,
     parse_auth_params,
     parse_call_id,
     parse_contact,
@@ -73,6 +74,9 @@ DEFAULT_MAX_HEADER_SIZE: Final = 16384
 _VERSION_RE = re.compile(r"[Ss][Ii][Pp]/([0-9]+)\.([0-9]+)")
 _STATUS_RE = re.compile(r"[0-9]{3}")
 _REASON_BAD_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# Control characters other than HT (CRLF line ends removed first): their presence sends a
+# header section down the careful path, which says which field holds them.
+_CTL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _CL_RE = re.compile(rb"\r\n(?:content-length|l)[ \t]*:[ \t]*([^\r\n]*)", re.IGNORECASE)
 # Headers that may appear at most once (§7.3.1, §20): a second one is a 400.
 _SINGLE: Final = ("to", "from", "call-id", "cseq", "max-forwards", "content-length", "content-type")
@@ -164,12 +168,17 @@ class Message:
     @property
     def contacts(self) -> list[NameAddr]:
         """Every Contact value; [] when there is none or for ``*`` (see :attr:`contact_star`)."""
-        out: list[NameAddr] = []
-        for value in self.headers.get_all("contact"):
-            parsed = parse_contact(value)
-            if parsed is not None:
-                out.extend(parsed)
-        return out
+        cached = self.headers.cached("contact")
+        if cached is None:
+            out: list[NameAddr] = []
+            for value in self.headers.get_all("contact"):
+                parsed = parse_contact(value)
+                if parsed is not None:
+                    out.extend(parsed)
+            self.headers.store("contact", out)
+            cached = out
+        assert isinstance(cached, list)
+        return cached
 
     @property
     def contact_star(self) -> bool:
@@ -219,8 +228,16 @@ class Message:
             _ = self.call_id
         if "cseq" in counts:
             _ = self.cseq
-        _ = self.max_forwards, self.content_length, self.content_type
-        _ = self.contacts, self.routes, self.record_routes
+        if "max-forwards" in counts:
+            _ = self.max_forwards
+        if "content-type" in counts:
+            _ = self.content_type
+        if "contact" in counts:
+            _ = self.contacts
+        if "route" in counts:
+            _ = self.routes
+        if "record-route" in counts:
+            _ = self.record_routes
 
     def _start_line(self) -> str:
         raise NotImplementedError
@@ -307,6 +324,7 @@ class Request(Message):
         - To, From and Contact URIs of unknown schemes (RFC 4475 §3.3.4): 416 for a
           REGISTER (the registrar cannot bind them), accepted otherwise.
         """
+        present = {f.key for f in self.headers}
         for key, name in (
             ("to", "To"),
             ("from", "From"),
@@ -314,7 +332,7 @@ class Request(Message):
             ("cseq", "CSeq"),
             ("via", "Via"),
         ):
-            if key not in self.headers:
+            if key not in present:
                 raise SipParseError(f"missing mandatory {name} header (§8.1.1)", where=name)
         if self.cseq.method != self.method:
             raise SipParseError(
@@ -398,24 +416,39 @@ def make_response(
         raise SipUsageError("a body needs a content_type (§7.4.1)")
     src = request.headers
     fields: list[Header | tuple[str, str]] = []
-    for f in src:
+    to: NameAddr | None = None
+    tos = 0
+    for f in src:  # Header objects are never changed in place: they can be shared
         key = f.key
         if key in ("via", "from", "call-id", "cseq"):
-            fields.append(Header(f.name, f.value, f.raw))
+            fields.append(f)
         elif key == "to":
+            tos += 1
             to = request.to
             if to_tag is not None and to.tag is None and status != 100:
-                fields.append((f.name, str(to.with_tag(to_tag))))
+                to = to.with_tag(to_tag)
+                fields.append((f.name, str(to)))
             else:
-                fields.append(Header(f.name, f.value, f.raw))
+                fields.append(f)
         elif key == "timestamp" and status == 100:
-            fields.append(Header(f.name, f.value, f.raw))
+            fields.append(f)
+    ours = len(fields)
     fields.extend(headers)
     if content_type is not None:
         fields.append(("Content-Type", content_type))
     fields.append(("Content-Length", str(len(body))))
+    copied = Headers(fields)
+    # The copied fields mean what they meant in the request: keep what it had parsed
+    # (unless the caller's extra headers add to them).
+    extra = {header_key(f.name if isinstance(f, Header) else f[0]) for f in fields[ours:]}
+    for key in ("via", "from", "cseq"):
+        value = src.cached(key)
+        if value is not None and key not in extra:
+            copied.store(key, value)
+    if to is not None and tos == 1 and "to" not in extra:
+        copied.store("to", to)
     return Response(
-        headers=Headers(fields),
+        headers=copied,
         body=body,
         status=status,
         reason=reason if reason is not None else reason_phrase(status),
@@ -501,10 +534,45 @@ def _parse(data: bytes, max_size: int | None) -> Request | Response:
     end = data.find(b"\r\n\r\n")
     if end < 0:
         raise SipParseError("no empty line ending the header section", where="message")
-    text = _decode(data[:end], "header section")
+    head = data[:end]
+    text = _decode(head, "header section")
     lines = text.split("\r\n")
     msg = _parse_start(lines[0])
-    raw_lines = data[:end].split(b"\r\n")
+    raw_lines = head.split(b"\r\n")
+    if "\r\n " in text or "\r\n\t" in text or _CTL_RE.search(text.replace("\r\n", "")):
+        fields = _fields(lines, raw_lines)
+    else:
+        fields = _plain_fields(lines, raw_lines)
+    msg.headers = Headers.of(fields)
+    body = data[end + 4 :]
+    length = msg.content_length
+    if length is not None:
+        if len(body) < length:
+            raise SipParseError(
+                f"body has {len(body)} bytes, fewer than Content-Length {length}",
+                where="Content-Length",
+            )
+        body = body[:length]
+    msg.body = body
+    msg._validate()
+    return msg
+
+
+def _plain_fields(lines: list[str], raw_lines: list[bytes]) -> list[Header]:
+    """The fields of a header section without folding or control characters (nearly all)."""
+    fields: list[Header] = []
+    for i in range(1, len(lines)):
+        name, colon, value = lines[i].partition(":")
+        name = name.rstrip(" \t")
+        if colon and name_is_token(name):
+            fields.append(Header(name, value.strip(" \t"), raw_lines[i]))
+        else:
+            fields.append(Header.from_line(lines[i], raw_lines[i]))  # raises the precise error
+    return fields
+
+
+def _fields(lines: list[str], raw_lines: list[bytes]) -> list[Header]:
+    """The fields of any header section: folded lines joined, each one checked."""
     fields: list[Header] = []
     i = 1
     n = len(lines)
@@ -519,19 +587,7 @@ def _parse(data: bytes, max_size: int | None) -> Request | Response:
         field_text = "\r\n".join(lines[i:j])
         fields.append(Header.from_line(field_text, b"\r\n".join(raw_lines[i:j])))
         i = j
-    msg.headers = Headers(fields)
-    body = data[end + 4 :]
-    length = msg.content_length
-    if length is not None:
-        if len(body) < length:
-            raise SipParseError(
-                f"body has {len(body)} bytes, fewer than Content-Length {length}",
-                where="Content-Length",
-            )
-        body = body[:length]
-    msg.body = body
-    msg._validate()
-    return msg
+    return fields
 
 
 def skip_keepalive(buffer: bytes | bytearray) -> int:

@@ -28,7 +28,8 @@ of a request when the transport has not (§18.2.1, RFC 3581 §4); responses buil
 request with :func:`~callcenter.sip.message.make_response` carry them back, and
 :func:`response_destination` follows them.
 
-Bounded memory: a transaction is removed as soon as it terminates. At most
+Bounded memory: a transaction is removed as soon as it terminates; one that only waits
+for Timer J is kept as its last response and a deadline (Rule 9 of the tables). At most
 ``max_server_transactions`` server transactions (default 100,000) are kept; beyond that a
 new request is answered ``503 Service Unavailable`` with ``Retry-After`` by the layer
 itself (a :class:`Send`, no transaction and no :class:`NewRequest`; the ACK of such a 503
@@ -44,7 +45,9 @@ import heapq
 from dataclasses import dataclass, field
 from typing import Final
 
+from ._grammar import split_list
 from ._transaction_tables import (
+    DORMANT,
     INITIAL,
     TIMERS,
     Effect,
@@ -58,7 +61,7 @@ from ._transaction_tables import (
 )
 from .constants import Method
 from .errors import SipParseError, SipUsageError
-from .headers import Header, Headers, Via, parse_via
+from .headers import Headers, Via
 from .message import Request, Response, make_response
 
 __all__ = [
@@ -80,6 +83,7 @@ __all__ = [
     "make_cancel",
     "response_destination",
     "stamp_via",
+    "stateless_tag",
 ]
 
 MAGIC_COOKIE: Final = "z9hG4bK"  # §8.1.1.7
@@ -206,16 +210,14 @@ def stamp_via(request: Request, peer: Peer) -> None:
     if not updates:
         return
     stamped = via.with_params(**updates)
-    fields: list[Header | tuple[str, str]] = []
-    done = False
-    for f in request.headers:
-        if not done and f.key == "via":
-            rest = parse_via(f.value)[1:]
-            fields.append((f.name, ", ".join(str(v) for v in (stamped, *rest))))
-            done = True
-        else:
-            fields.append(f)
-    request.headers = Headers(fields)
+    vias = request.vias
+    for index, f in enumerate(request.headers):
+        if f.key == "via":
+            # The values of this field are the first of ``vias``; the others stay as parsed.
+            count = len(split_list(f.value, "Via")) if "," in f.value else 1
+            value = ", ".join(str(v) for v in (stamped, *vias[1:count]))
+            request.headers = request.headers.replaced(index, f.name, value, [stamped, *vias[1:]])
+            return
 
 
 def _dialog_fields(request: Request, cseq_method: str, to_value: str) -> list[tuple[str, str]]:
@@ -255,6 +257,15 @@ def _tag_for(key: str) -> str:
     return hashlib.blake2s(key.encode(), digest_size=5).hexdigest()
 
 
+def stateless_tag(request: Request) -> str:
+    """The To tag of a response sent without a transaction (§8.2.7): derived from the
+    request (top Via branch and sent-by, Call-ID, From tag, CSeq), so every
+    retransmission gets the same one."""
+    via = request.via
+    parts = (via.branch or "", via.sent_by, request.call_id, request.from_.tag or "")
+    return _tag_for("|".join((*parts, str(request.cseq))))
+
+
 def _event_for(status: int, *, from_tu: bool) -> Event:
     if status < 200:
         return Event.TU_1XX if from_tu else Event.RESP_1XX
@@ -264,6 +275,17 @@ def _event_for(status: int, *, from_tu: bool) -> Event:
 
 
 # --- transactions ----------------------------------------------------------------------
+_DORMANT_MACHINE, _DORMANT_STATE, _DORMANT_TIMER = DORMANT
+
+# A dormant transaction (Rule 9 of the tables): the arming sequence of its timer, the last
+# response's bytes, where they went (transport, host, port), the To tag of that response
+# and whether the transaction is internal. Only atoms: a plain tuple of them is not
+# tracked by the garbage collector.
+_Dormant = tuple[int, bytes, str, str, int, str | None, bool]
+_TO_TAG: Final = 5
+_INTERNAL: Final = 6
+
+
 @dataclass(eq=False, slots=True)
 class _Transaction:
     key: str
@@ -311,17 +333,23 @@ class TransactionLayer:
         self.max_server_transactions = max_server_transactions
         self.retry_after = retry_after
         self._tx: dict[str, _Transaction] = {}
+        # Rule 9 of the tables: dormant transactions as plain tuples, which the garbage
+        # collector stops tracking (key -> see _Dormant), and timers as (deadline,
+        # arming sequence, key, timer name) for the same reason.
+        self._dormant: dict[str, _Dormant] = {}
         self._servers = 0
-        self._heap: list[tuple[float, int, str, Timer]] = []
+        self._heap: list[tuple[float, int, str, str]] = []
         self._seq = 0
 
     def __len__(self) -> int:
-        return len(self._tx)
+        return len(self._tx) + len(self._dormant)
 
     def state(self, key: str) -> State | None:
         """The state of transaction ``key``, or None when there is none."""
         tx = self._tx.get(key)
-        return None if tx is None else tx.state
+        if tx is None:
+            return _DORMANT_STATE if key in self._dormant else None
+        return tx.state
 
     # -- server side --------------------------------------------------------------
     def receive_request(self, request: Request, peer: Peer, now: float) -> list[Action]:
@@ -344,6 +372,11 @@ class TransactionLayer:
         tx = self._tx.get(key)
         if tx is not None:
             self._fire(tx, Event.REQUEST, now, out, request)
+            return out
+        dormant = self._dormant.get(key)
+        if dormant is not None:  # Rule 9: a retransmission gets the last response again
+            _, last, transport, host, port, _, _ = dormant
+            out.append(Send(last, Peer(transport, host, port)))
             return out
         full = self._servers >= self.max_server_transactions
         if method == Method.CANCEL:
@@ -370,6 +403,12 @@ class TransactionLayer:
         response the state does not allow (a second final, a 1xx after the final).
         """
         tx = self._tx.get(key)
+        if tx is None and key in self._dormant and not self._dormant[key][_INTERNAL]:
+            trigger = _event_for(response.status, from_tu=True)
+            raise SipUsageError(  # no TU response is allowed in the dormant state
+                f"{_DORMANT_MACHINE} transaction {key!r} in state {_DORMANT_STATE} cannot: "
+                f"{trigger}"
+            )
         if tx is None or tx.machine.is_client or tx.internal:
             raise SipUsageError(f"no server transaction {key!r} (unknown or terminated)")
         out: list[Action] = []
@@ -408,14 +447,16 @@ class TransactionLayer:
                 return tx
         return None
 
-    def _match_cancel(self, cancel: Request) -> _Transaction | None:
+    def _match_cancel(self, cancel: Request) -> str | None:
+        """The key of the server transaction ``cancel`` is for (live or dormant), if any."""
         # §9.2: match as if the CANCEL had the method of the request it cancels.
         for method in Method:
             if method in (Method.ACK, Method.CANCEL):
                 continue
-            tx = self._tx.get(self._server_key(cancel, method))
-            if tx is not None and not tx.machine.is_client:
-                return tx
+            key = self._server_key(cancel, method)
+            tx = self._tx.get(key)
+            if (tx is not None and not tx.machine.is_client) or key in self._dormant:
+                return key
         return None
 
     def _new_cancel(
@@ -428,12 +469,13 @@ class TransactionLayer:
         *,
         stateless: bool,
     ) -> None:
-        target = self._match_cancel(cancel)
-        if target is None:
+        target_key = self._match_cancel(cancel)
+        target = None if target_key is None else self._tx.get(target_key)
+        if target_key is None:
             response = make_response(cancel, 481, to_tag=_tag_for(key))
         else:
-            tag = target.response_to_tag or _tag_for(target.key)
-            response = make_response(cancel, 200, to_tag=tag)
+            to_tag = target.response_to_tag if target is not None else self._to_tag(target_key)
+            response = make_response(cancel, 200, to_tag=to_tag or _tag_for(target_key))
         if stateless:
             out.append(Send(bytes(response), response_destination(response.via, peer)))
         else:
@@ -523,10 +565,15 @@ class TransactionLayer:
         """When :meth:`on_timer` should next be called, or None if no timer runs."""
         heap = self._heap
         while heap:
-            _, seq, key, timer = heap[0]
+            _, seq, key, name = heap[0]
             tx = self._tx.get(key)
-            if tx is not None and tx.timers.get(timer) == seq:
-                return heap[0][0]
+            if tx is not None:
+                if tx.timers.get(Timer(name)) == seq:
+                    return heap[0][0]
+            else:
+                dormant = self._dormant.get(key)
+                if dormant is not None and dormant[0] == seq:
+                    return heap[0][0]
             heapq.heappop(heap)
         return None
 
@@ -535,9 +582,15 @@ class TransactionLayer:
         out: list[Action] = []
         heap = self._heap
         while heap and heap[0][0] <= now:
-            _, seq, key, timer = heapq.heappop(heap)
+            _, seq, key, name = heapq.heappop(heap)
             tx = self._tx.get(key)
-            if tx is None or tx.timers.get(timer) != seq:
+            if tx is None:
+                dormant = self._dormant.get(key)
+                if dormant is not None and dormant[0] == seq:
+                    self._end_dormant(key, dormant, out)
+                continue
+            timer = Timer(name)
+            if tx.timers.get(timer) != seq:
                 continue  # stopped or re-armed since
             del tx.timers[timer]
             self._fire(tx, timer, now, out, None)
@@ -586,7 +639,7 @@ class TransactionLayer:
             return True
         self._seq += 1
         tx.timers[timer] = self._seq
-        heapq.heappush(self._heap, (now + duration, self._seq, tx.key, timer))
+        heapq.heappush(self._heap, (now + duration, self._seq, tx.key, timer.value))
         return False
 
     def _fire(
@@ -614,6 +667,39 @@ class TransactionLayer:
         for timer in due:
             if self._tx.get(tx.key) is tx:
                 self._fire(tx, timer, now, out, None)
+        if (
+            tx.state is _DORMANT_STATE
+            and tx.machine is _DORMANT_MACHINE
+            and self._tx.get(tx.key) is tx
+        ):
+            self._make_dormant(tx)
+
+    def _make_dormant(self, tx: _Transaction) -> None:
+        """Rule 9: keep only what the dormant state needs (see _Dormant)."""
+        seq = tx.timers.get(_DORMANT_TIMER)
+        if seq is None or len(tx.timers) != 1 or tx.last is None or tx.dest is None:
+            return  # not the state Rule 9 describes: keep the whole transaction
+        dest = tx.dest
+        del self._tx[tx.key]
+        self._dormant[tx.key] = (
+            seq,
+            tx.last,
+            dest.transport,
+            dest.host,
+            dest.port,
+            tx.response_to_tag,
+            tx.internal,
+        )
+
+    def _end_dormant(self, key: str, dormant: _Dormant, out: list[Action]) -> None:
+        """The dormant timer fired: the transaction terminates (Rule 9, Rule 6)."""
+        del self._dormant[key]
+        self._servers -= 1
+        if not dormant[_INTERNAL]:
+            out.append(Terminated(key))
+
+    def _to_tag(self, dormant_key: str) -> str | None:
+        return self._dormant[dormant_key][_TO_TAG]
 
     def _do(
         self,

@@ -66,6 +66,8 @@ def _escape(text: str, safe: str) -> str:
 
 
 def _check_escapes(text: str, where: str) -> None:
+    if "%" not in text:
+        return
     for m in _PERCENT_RE.finditer(text):
         i = m.start()
         if not re.fullmatch(r"[0-9A-Fa-f]{2}", text[i + 1 : i + 3]):
@@ -368,12 +370,33 @@ def _parse_tel(rest: str, text: str) -> TelUri:
     return uri
 
 
+# Parsed URIs by their text. A switch sees the same few thousand URIs again and again
+# (its own address in every Request-URI, each phone's AOR and contact in every REGISTER,
+# the Via hosts); the values are frozen, so one parse serves every message. Bounded in
+# entries and in the length of the texts kept; emptied when full.
+_CACHE: dict[str, Uri] = {}
+_CACHE_ENTRIES = 4096
+_CACHE_TEXT = 256
+
+
 def parse_uri(text: str) -> Uri:
     """Parse any URI: :class:`SipUri`, :class:`TelUri`, else :class:`AbsoluteUri`.
 
     The scheme is case-insensitive (§19.1.4). Raises :class:`SipParseError` (400) when the
-    text is not a URI at all, or when a sip/sips/tel URI breaks its grammar.
+    text is not a URI at all, or when a sip/sips/tel URI breaks its grammar. Valid URIs
+    are remembered by their text (errors are not): the same text gives the same object.
     """
+    uri = _CACHE.get(text)
+    if uri is None:
+        uri = _parse_uri(text)
+        if len(text) <= _CACHE_TEXT:
+            if len(_CACHE) >= _CACHE_ENTRIES:
+                _CACHE.clear()
+            _CACHE[text] = uri
+    return uri
+
+
+def _parse_uri(text: str) -> Uri:
     scheme, colon, rest = text.partition(":")
     if not colon or not _SCHEME_RE.fullmatch(scheme):
         raise SipParseError(f"not a URI: {text[:60]!r}", where="URI")

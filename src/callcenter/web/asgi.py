@@ -14,7 +14,14 @@ from django.core.asgi import get_asgi_application
 
 django_application = get_asgi_application()
 
-from callcenter.telephony.routing import websocket_urlpatterns  # noqa: E402
+from callcenter.recordings.routing import (  # noqa: E402
+    websocket_urlpatterns as recordings_websockets,
+)
+from callcenter.telephony.routing import (  # noqa: E402
+    websocket_urlpatterns as telephony_websockets,
+)
+
+websocket_urlpatterns = telephony_websockets + recordings_websockets
 
 application = ProtocolTypeRouter(
     {

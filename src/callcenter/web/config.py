@@ -8,6 +8,8 @@ and exits instead of showing a traceback.
 Variables:
 - ``CALLCENTER_DATA``: the data folder (SQLite database, secret key, uploads);
   default ``./var``.
+- ``CALLCENTER_RECORDINGS``: the folder the switch writes call recordings to and the
+  web plays them from; default ``recordings`` in the data folder.
 - ``DATABASE_URL``: ``postgres://user:password@host:port/name`` to use PostgreSQL;
   default SQLite (WAL) in the data folder.
 - ``CALLCENTER_SECRET_KEY``: overrides the key generated into the data folder.
@@ -37,6 +39,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Config:
     data_dir: Path
+    recordings_dir: Path
     secret_key: str
     databases: dict[str, Any]
     debug: bool
@@ -78,6 +81,31 @@ def resolve_data_dir(environ: dict[str, str] | os._Environ[str]) -> Path:
             "Fix its permissions or set CALLCENTER_DATA to another folder."
         )
     return data_dir
+
+
+def resolve_recordings_dir(environ: dict[str, str] | os._Environ[str], data_dir: Path) -> Path:
+    """Where recordings are kept: ``CALLCENTER_RECORDINGS``, else ``recordings`` in the
+    data folder. Created when missing; it must be writable (the switch records there)."""
+    raw = environ.get("CALLCENTER_RECORDINGS")
+    if raw is not None and not raw.strip():
+        raise ConfigError(
+            "CALLCENTER_RECORDINGS is empty. Set it to the folder for call recordings, or "
+            "unset it to keep them in the data folder."
+        )
+    folder = Path(raw).expanduser().resolve() if raw else data_dir / "recordings"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"The recordings folder {folder} cannot be created ({exc.strerror}). "
+            "Set CALLCENTER_RECORDINGS to a folder this user may write to."
+        ) from exc
+    if not os.access(folder, os.W_OK):
+        raise ConfigError(
+            f"The recordings folder {folder} is not writable by this user. Fix its "
+            "permissions or set CALLCENTER_RECORDINGS to another folder."
+        )
+    return folder
 
 
 def resolve_secret_key(environ: dict[str, str] | os._Environ[str], data_dir: Path) -> str:
@@ -172,6 +200,7 @@ def load(environ: dict[str, str] | os._Environ[str] | None = None) -> Config:
     data_dir = resolve_data_dir(env)
     return Config(
         data_dir=data_dir,
+        recordings_dir=resolve_recordings_dir(env, data_dir),
         secret_key=resolve_secret_key(env, data_dir),
         databases=resolve_databases(env, data_dir),
         debug=_flag(env, "CALLCENTER_DEBUG", False),

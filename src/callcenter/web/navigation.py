@@ -44,13 +44,18 @@ MENU: tuple[Section, ...] = (
         _("Switch administration"),
         (
             Entry(_("Manage extensions"), "telephony:extension_list", Capability.ADMINISTER),
+            Entry(_("Manage trunks"), "telephony:trunk_list", Capability.ADMINISTER),
+            Entry(_("Inbound routes"), "telephony:route_list", Capability.ADMINISTER),
             Entry(_("Second-level units"), "admin:accounts_unit_changelist", Capability.ADMINISTER),
             Entry(_("Handlers"), "admin:accounts_handler_changelist", Capability.ADMINISTER),
         ),
     ),
     Section(
         _("User operations"),
-        (Entry(_("Change password"), "accounts:password_change"),),
+        (
+            Entry(_("Query call records"), "recordings:call_list", Capability.CALL_RECORDS),
+            Entry(_("Change password"), "accounts:password_change"),
+        ),
     ),
 )
 

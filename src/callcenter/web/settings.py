@@ -16,6 +16,8 @@ CONFIG = config.load()
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = CONFIG.data_dir
+# Call recordings: the switch writes them here and reports paths relative to this folder.
+RECORDINGS_DIR = CONFIG.recordings_dir
 
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
@@ -25,6 +27,7 @@ CALLCENTER_ALLOW_DEMO = CONFIG.allow_demo
 INSTALLED_APPS = [
     "callcenter.accounts",
     "callcenter.telephony",
+    "callcenter.recordings",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("callcenter.accounts.urls")),
     path("telephony/", include("callcenter.telephony.urls")),
+    path("recordings/", include("callcenter.recordings.urls")),
     path("admin/", admin.site.urls),
 ]
 

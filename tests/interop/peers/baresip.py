@@ -480,6 +480,13 @@ class BaresipPhone:
             oks.append(event)
         return oks
 
+    def add_account(self, account: SipAccount) -> None:
+        """Creates the account's user agent without waiting for a registration (an
+        account with ``regint=0`` never registers: a gateway calling from a known address)."""
+        if account not in self.accounts:
+            self.accounts.append(account)
+        self._checked("uanew", account.line())
+
     def unregister(self, account: SipAccount | None = None) -> BaresipEvent:
         """Deletes the account's user agent: REGISTER with Expires 0 (baresip 1.0 `uadel`)."""
         account = self._account(account)
