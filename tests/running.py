@@ -38,6 +38,18 @@ class RunningCallcenter:
     def sip_address(self) -> str:
         return f"{self.sip_host}:{self.sip_port}"
 
+    def query(self, code: str) -> str:
+        """Run Python in `callcenter manage shell` against the server's database; its output."""
+        result = subprocess.run(
+            [sys.executable, "-m", "callcenter", "manage", "shell", "--no-imports", "-c", code],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return result.stdout.strip()
+
     def admin_session(self) -> WebSession:
         session = WebSession(self.url)
         session.log_in("admin", "admin")

@@ -9,6 +9,7 @@ switch's stereo recording (caller left, callee right) against both. The demo tru
 
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 
@@ -16,8 +17,9 @@ import numpy as np
 import pytest
 
 from tests.interop.audio import correlation, dtmf_digits, read_mono, speech_wav
-from tests.interop.peers import BaresipPhone, SipAccount
-from tests.interop.peers.processes import wait_until
+from tests.interop.peers import BaresipPhone, SipAccount, processes, run_sipp
+from tests.interop.peers.processes import free_sip_port, wait_until
+from tests.interop.peers.sipp import SCENARIOS
 from tests.running import RunningCallcenter
 
 pytestmark = pytest.mark.interop
@@ -155,3 +157,80 @@ def test_call_from_the_demo_trunk_reaches_the_did_extension(
         agent.wait_for("CALL_CLOSED", timeout=10)
     heard = read_mono(recorded(agent, "dec"))
     assert correlation(heard, read_mono(recorded(trunk, "enc"))) >= 0.99
+
+
+def open_calls(callcenter: RunningCallcenter) -> int:
+    return int(
+        callcenter.query(
+            "from callcenter.recordings.models import CallRecord;"
+            "print(CallRecord.objects.filter(ended_at__isnull=True).count())"
+        )
+    )
+
+
+def answered_calls(callcenter: RunningCallcenter, caller: str) -> int:
+    return int(
+        callcenter.query(
+            "from callcenter.recordings.models import CallRecord;"
+            f"print(CallRecord.objects.filter(caller='{caller}', cause='normal',"
+            " answered_at__isnull=False).count())"
+        )
+    )
+
+
+def test_many_sipp_calls_with_audio_through_the_switch(
+    callcenter: RunningCallcenter, tmp_path: Path, voices: tuple[Path, Path]
+) -> None:
+    """demo-gw (sipp uac on 127.0.0.1:5090) → DID 4008000000 → 70001, which is sipp's
+    uas with -rtp_echo: 30 calls, 10 at a time, each streaming speech both ways."""
+    ulaw = tmp_path / "speech-ulaw.wav"
+    subprocess.run(
+        ["sox", str(voices[0]), "-e", "u-law", "-r", "8000", "-c", "1", str(ulaw)], check=True
+    )
+    scenario = tmp_path / "uac_rtp.xml"
+    scenario.write_text((SCENARIOS / "uac_rtp.xml").read_text().replace("RTP_FILE", str(ulaw)))
+    uas_port = free_sip_port()
+    registered = run_sipp(
+        callcenter.sip_address,
+        "register_auth",
+        tmp_path,
+        local_port=uas_port,
+        users=[("70001", "70001")],
+    )
+    assert registered.ok, registered.report()
+    uas_dir = tmp_path / "uas"
+    uas_dir.mkdir()
+    uas = processes.start(
+        [
+            "sipp",
+            "-sn",
+            "uas",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(uas_port),
+            "-rtp_echo",
+            "-nostdin",
+        ],
+        uas_dir / "sipp.log",
+        uas_dir,
+    )
+    try:
+        before = answered_calls(callcenter, "13800138000")
+        result = run_sipp(
+            callcenter.sip_address,
+            scenario,
+            tmp_path,
+            calls=30,
+            rate=10,
+            limit=10,
+            local_port=5090,
+            service="4008000000",
+            timeout=30,
+        )
+        assert result.ok, result.report()
+        assert (result.successful, result.failed, result.retransmissions) == (30, 0, 0)
+    finally:
+        processes.stop(uas)
+    assert wait_until(lambda: answered_calls(callcenter, "13800138000") - before == 30, 10)
+    assert wait_until(lambda: open_calls(callcenter) == 0, 10)

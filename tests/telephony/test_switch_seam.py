@@ -14,10 +14,11 @@ from callcenter.engine.events import (
     EngineStarted,
     RegistrationChange,
     RegistrationChanged,
+    TrunkRegistrationChanged,
 )
 from callcenter.telephony.directory import DjangoDirectory
 from callcenter.telephony.event_sink import apply_events
-from callcenter.telephony.models import Extension, Registration
+from callcenter.telephony.models import Extension, Registration, Trunk
 
 NOW = 1_800_000_000.0
 
@@ -151,3 +152,21 @@ def test_a_thousand_refreshes_take_a_handful_of_queries(
     assert not Registration.objects.exclude(
         expires_at=datetime.fromtimestamp(NOW + 3900, tz=UTC)
     ).exists()
+
+
+def test_the_switch_registration_to_a_trunk_is_shown(admin_client: Client, db: None) -> None:
+    Trunk.objects.create(
+        name="carrier", host="127.0.0.1", username="acct", password="pw", register=True
+    )
+    page = admin_client.get("/telephony/trunks/").content.decode()
+    assert "尚未注册" in page
+    assert apply_events(
+        [TrunkRegistrationChanged(NOW, "carrier", True, 200, "", NOW + 3600)], "callcenter"
+    )
+    trunk = Trunk.objects.get(name="carrier")
+    assert trunk.registered is True
+    assert trunk.registered_until is not None
+    assert "已注册" in admin_client.get("/telephony/trunks/").content.decode()
+    apply_events([TrunkRegistrationChanged(NOW, "carrier", False, 403, "Forbidden")], "callcenter")
+    page = admin_client.get("/telephony/trunks/").content.decode()
+    assert "注册失败（403）" in page

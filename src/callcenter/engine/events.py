@@ -177,6 +177,19 @@ class RecordingSaved(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class TrunkRegistrationChanged(Event):
+    """The switch's own registration to a trunk: registered until ``expires_at``, or not
+    (``status`` and ``detail`` say why: the trunk's answer, 408 for none, 0 removed)."""
+
+    type: ClassVar[str] = "trunk_registration_changed"
+    trunk: str
+    registered: bool
+    status: int = 0
+    detail: str = ""
+    expires_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class EngineStarted(Event):
     """The switch is up; anything recorded as live by an earlier run is stale."""
 

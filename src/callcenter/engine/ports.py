@@ -118,7 +118,18 @@ class StaticDirectory:
     def on_change(self, callback: Callable[[], None]) -> None:
         self._callbacks.append(callback)
 
-    def replace(self, entries: Mapping[str, ExtensionEntry]) -> None:
-        self.entries = dict(entries)
+    def replace(
+        self,
+        entries: Mapping[str, ExtensionEntry] | None = None,
+        trunks: Mapping[str, TrunkEntry] | None = None,
+        routes: tuple[InboundRoute, ...] | None = None,
+    ) -> None:
+        """Change what is given (None: keep) and tell the switch."""
+        if entries is not None:
+            self.entries = dict(entries)
+        if trunks is not None:
+            self.trunk_entries = dict(trunks)
+        if routes is not None:
+            self.route_entries = routes
         for callback in self._callbacks:
             callback()

@@ -51,6 +51,7 @@ from callcenter.sip.uri import SipUri
 
 if TYPE_CHECKING:
     from callcenter.engine.calls import CallManager
+    from callcenter.engine.calls.trunks import TrunkRegistrations
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ class Signalling:
         self._timer_at: float | None = None
         self.counters: dict[str, int] = {"parse_errors": 0, "dropped": 0}
         self.calls: CallManager | None = None
+        self.trunk_registrations: TrunkRegistrations | None = None
         self.sip_port = 0
         self._local_hosts: dict[str, str] = {}
 
@@ -139,9 +141,15 @@ class Signalling:
             elif isinstance(action, NewRequest):
                 self._dispatch(action.key, action.request, action.peer)
             elif isinstance(action, ResponseReceived):
+                trunks = self.trunk_registrations
+                if trunks is not None and trunks.on_response(action.key, action.response):
+                    continue
                 if self.calls is not None:
                     self.calls.on_response(action.key, action.response)
             elif isinstance(action, TimedOut):
+                trunks = self.trunk_registrations
+                if trunks is not None and trunks.on_timeout(action.key):
+                    continue
                 if self.calls is not None:
                     self.calls.on_timeout(action.key)
             elif isinstance(action, Cancelled):

@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from callcenter import __version__
 from callcenter.engine.calls import CallConfig, CallManager
+from callcenter.engine.calls.trunks import TrunkRegistrations
 from callcenter.engine.events import EngineStarted, EngineStopped, RecordingSaved
 from callcenter.engine.media import MediaEngine, PortPool, recover_recordings
 from callcenter.engine.ports import Directory, EventSink, ExtensionEntry, InboundRoute, TrunkEntry
@@ -80,6 +82,10 @@ class Engine:
             ),
         )
         self.signalling.calls = self.calls
+        self.trunk_registrations = TrunkRegistrations(
+            self.signalling, lambda: self._trunks, events, user_agent=f"callcenter/{__version__}"
+        )
+        self.signalling.trunk_registrations = self.trunk_registrations
         self.signalling.bound_host = config.sip_host
         self.udp: UdpTransport | None = None
         self.tcp: TcpTransport | None = None
@@ -112,6 +118,7 @@ class Engine:
             EngineStarted(at=time.time(), node=self.config.node, sip_addresses=tuple(addresses))
         )
         await self._recover_recordings()
+        self.trunk_registrations.sync()
         log.info("SIP listening on %s", ", ".join(addresses))
 
     @property
@@ -128,6 +135,7 @@ class Engine:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         await self.calls.close()
+        self.trunk_registrations.close()
         self.signalling.close()
         await self.media.close()
         if self.udp is not None:
@@ -157,6 +165,7 @@ class Engine:
 
     async def reload(self) -> None:
         await self._read_directory()
+        self.trunk_registrations.sync()
         self.signalling.publish(self.registrar.forget_extensions(self._extensions))
 
     def _changed_from_any_thread(self) -> None:

@@ -21,9 +21,10 @@ from callcenter.engine.events import (
     Event,
     RegistrationChange,
     RegistrationChanged,
+    TrunkRegistrationChanged,
 )
 from callcenter.recordings.events import CALLS_GROUP, STORED_EVENTS, apply_call_events
-from callcenter.telephony.models import Extension, Registration
+from callcenter.telephony.models import Extension, Registration, Trunk
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +57,21 @@ def apply_events(events: list[Event], node: str) -> bool:
             latest[(event.binding.extension, event.binding.contact)] = event
     numbers = {number for number, _contact in latest}
     extension_ids = dict(Extension.objects.filter(number__in=numbers).values_list("number", "pk"))
+    trunk_states = {e.trunk: e for e in events if isinstance(e, TrunkRegistrationChanged)}
     with transaction.atomic():
         if wipe:
             Registration.objects.filter(node=node).delete()
+            Trunk.objects.update(registered=None, registered_until=None)
         changed = _store_registrations(latest, extension_ids, node)
-    return wipe or changed
+        for name, state in trunk_states.items():
+            until = None if state.expires_at is None else _when(state.expires_at)
+            Trunk.objects.filter(name=name).update(
+                registered=state.registered if state.status else None,
+                registered_until=until,
+                registration_status=state.status,
+                registration_detail=state.detail,
+            )
+    return wipe or changed or bool(trunk_states)
 
 
 _LIVE = (RegistrationChange.ADDED, RegistrationChange.REFRESHED)

@@ -197,6 +197,15 @@ class Trunk(models.Model):
     )
     enabled = models.BooleanField(_("enabled"), default=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
+    # The switch's registration to the trunk, as it last reported it (not edited here).
+    registered = models.BooleanField(_("registered"), null=True, editable=False)
+    registered_until = models.DateTimeField(_("registered until"), null=True, editable=False)
+    registration_status = models.PositiveSmallIntegerField(
+        _("last answer"), default=0, editable=False
+    )
+    registration_detail = models.CharField(
+        _("registration detail"), max_length=200, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
