@@ -115,6 +115,7 @@ def _engine_config(args: argparse.Namespace) -> EngineConfig:
         rtp_high=args.rtp_ports[1],
         recordings=Path(settings.RECORDINGS_DIR),
         ring_timeout=args.ring_timeout,
+        media_timeout=args.media_timeout,
     )
 
 
@@ -261,6 +262,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=60.0,
         metavar="SECONDS",
         help="how long a called phone rings before the caller hears 'no answer' (60)",
+    )
+    serve.add_argument(
+        "--media-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="end an answered call when no audio has come for this long (60; 0: never)",
     )
     serve.add_argument("--no-sip", action="store_true", help="run the web only")
     commands.add_parser("demo", help="load the demo data (creates only what is missing)")

@@ -505,3 +505,31 @@ def test_a_recording_left_unfinished_by_a_crash_is_repaired_and_reported(tmp_pat
         assert read_wav(switch.recordings / saved.path).channels == 2
 
     run(scenario, tmp_path)
+
+
+def test_a_call_whose_phones_fell_silent_is_ended(tmp_path: Path) -> None:
+    async def scenario(switch: Switch) -> None:
+        switch.engine.calls.config = CallConfig(recordings=None, t1=0.05, media_timeout=0.5)
+        a, b = await switch.phone("70001"), await switch.phone("70002")
+        invite, ok_a, _incoming, _ok_b, a_rtp, _b_rtp = await connect(switch, a, b)
+        to_a = remote_media(ok_a)
+        for _ in range(3):
+            a_rtp.send(to_a[:2])
+            switch.engine.calls.sweep()
+            await asyncio.sleep(0.3)
+        assert switch.engine.calls.calls  # audio kept it alive
+        for _ in range(5):
+            switch.engine.calls.sweep()
+            await asyncio.sleep(0.2)
+        bye_a = await a.expect_request("BYE")
+        a.send(a.answer(bye_a, 200))
+        bye_b = await b.expect_request("BYE")
+        b.send(b.answer(bye_b, 200))
+        ended = switch.events(CallEnded)[-1]
+        assert ended.cause is EndCause.FAILED
+        assert ended.hangup_by == "switch"
+        assert invite.call_id
+        a.close()
+        b.close()
+
+    run(scenario, tmp_path)

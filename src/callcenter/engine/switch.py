@@ -47,6 +47,7 @@ class EngineConfig:
     rtp_high: int = 29999
     recordings: Path | None = None  # None: calls are not recorded
     ring_timeout: float = 60.0
+    media_timeout: float = 60.0  # end an answered call after this long without RTP (0: never)
 
 
 class Engine:
@@ -77,6 +78,7 @@ class Engine:
             events=events,
             config=CallConfig(
                 ring_timeout=config.ring_timeout,
+                media_timeout=config.media_timeout,
                 recordings=config.recordings,
                 node=config.node,
             ),
@@ -178,4 +180,5 @@ class Engine:
         while True:
             await asyncio.sleep(self.config.sweep_interval)
             self.signalling.publish(self.registrar.expire(time.time()))
+            self.calls.sweep()
             self._tasks = [task for task in self._tasks if not task.done()]

@@ -71,6 +71,8 @@ class Call:
     recording_path: str = ""  # relative to the recordings folder
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
     music: dict[Leg, Player] = field(default_factory=dict)
+    media_heard: int = -1  # RTP packets received by the legs at the last sweep
+    media_heard_at: float = 0.0  # monotonic time the count last moved
 
     @property
     def legs(self) -> list[Leg]:

@@ -36,7 +36,11 @@ Rule 6 (in the dialog). BYE ends the call, the other leg gets BYE (§15). A re-I
     the signalling layer.
 Rule 7 (trunk authentication). A 401/407 from a trunk with credentials is answered once
     with a new INVITE carrying them (§22.2), same Call-ID and From tag, CSeq + 1.
-Rule 8 (bookkeeping). Every call emits CallStarted, LegStarted per leg, CallRinging,
+Rule 8 (dead calls). A call answered on both sides whose legs receive no RTP at all for
+    ``media_timeout`` seconds (the phone lost power, or its network) is ended with BYE to
+    both, cause "failed"; a leg whose stream is inactive (both directions on hold) does
+    not count as silent.
+Rule 9 (bookkeeping). Every call emits CallStarted, LegStarted per leg, CallRinging,
     CallAnswered, CallHeld/CallResumed, DtmfReceived, LegEnded per leg, CallEnded and,
     when recorded, RecordingSaved. Ending a call closes its media exactly once.
 """
@@ -102,6 +106,7 @@ class CallConfig:
     server: str = "callcenter"
     t1: float = 0.5  # RFC 3261 T1 and T2, for retransmitting our 2xx (Rule 5)
     t2: float = 4.0
+    media_timeout: float = 60.0  # Rule 8; 0 turns it off
 
 
 class CallManager:
@@ -226,6 +231,30 @@ class CallManager:
         call, leg = found
         if leg.role is LegRole.CALLEE and leg.state is not LegState.ANSWERED:
             self._callee_failed(call, leg, 408)
+
+    def sweep(self) -> None:
+        """Rule 8: end answered calls whose legs have all been silent too long. Called
+        about once a second by the engine."""
+        timeout = self.config.media_timeout
+        if timeout <= 0:
+            return
+        now = time.monotonic()
+        for call in list(self.calls.values()):
+            legs = [leg for leg in (call.caller, call.answered) if leg is not None]
+            if call.ended or call.answered is None or call.service is not None:
+                continue
+            heard = sum(leg.session.stats.received for leg in legs)
+            inactive = any(
+                leg.stream is not None
+                and not leg.stream.direction.sends
+                and not leg.stream.direction.receives
+                for leg in legs
+            )
+            if heard != call.media_heard or inactive:
+                call.media_heard, call.media_heard_at = heard, now
+            elif now - call.media_heard_at >= timeout:
+                log.warning("call %s: no RTP for %.0f s, ending it", call.id, timeout)
+                self._end(call, EndCause.FAILED, by="switch")
 
     async def close(self) -> None:
         """End every call (the switch is stopping) and wait for setups in progress."""
