@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
 import time
 from array import array
 from collections.abc import Awaitable, Callable, Iterator
@@ -42,11 +43,24 @@ def run(scenario: Callable[[], Awaitable[None]], timeout: float = 30.0) -> None:
     uvloop.run(main())
 
 
+def _free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def random_pool(size: int = 200) -> PortPool:
-    """A pool below Linux's ephemeral range, at a random place (parallel runs rarely meet;
-    when they do, the engine skips the taken port)."""
-    low = random.randrange(21000, 32000 - size, 2)
-    return PortPool(low, low + size - 1)
+    """A pool below Linux's ephemeral range, at a random place whose even ports are free
+    now (small pools are counted on exactly; a large one may meet a port taken later,
+    which the engine skips)."""
+    for _ in range(100):
+        low = random.randrange(21000, 32000 - size, 2)
+        if size > 20 or all(_free(port) for port in range(low, low + size, 2)):
+            return PortPool(low, low + size - 1)
+    raise RuntimeError(f"no {size} free ports found for a test pool")
 
 
 @asynccontextmanager
