@@ -31,6 +31,7 @@ import uvloop
 
 from callcenter.engine.events import CallEnded, Event
 from callcenter.engine.ports import ExtensionEntry, InboundRoute, StaticDirectory, TrunkEntry
+from callcenter.engine.runtime import tune_garbage_collector
 from callcenter.engine.switch import Engine, EngineConfig
 
 
@@ -142,6 +143,7 @@ async def serve(args: argparse.Namespace) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     await engine.start()
+    tune_garbage_collector()
     try:
         while not stopping.is_set():
             write_status(args.status, engine, sink, clock, running=True)

@@ -127,6 +127,7 @@ async def _serve(args: argparse.Namespace) -> None:
     host, port = args.host, args.port
     engine = sink = sink_task = None
     if not args.no_sip:
+        from callcenter.engine.runtime import tune_garbage_collector
         from callcenter.engine.switch import Engine
         from callcenter.telephony.directory import DjangoDirectory
         from callcenter.telephony.event_sink import DjangoEventSink
@@ -136,6 +137,7 @@ async def _serve(args: argparse.Namespace) -> None:
         engine = Engine(_engine_config(args), DjangoDirectory(), sink)
         try:
             await engine.start()
+            tune_garbage_collector()
         except OSError as error:
             sink_task.cancel()
             raise StartupError(
