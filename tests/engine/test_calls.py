@@ -533,3 +533,70 @@ def test_a_call_whose_phones_fell_silent_is_ended(tmp_path: Path) -> None:
         b.close()
 
     run(scenario, tmp_path)
+
+
+def test_a_reinvite_that_changes_codec_keeps_audio_flowing(tmp_path: Path) -> None:
+    async def scenario(switch: Switch) -> None:
+        a, b = await switch.phone("70001"), await switch.phone("70002")
+        invite, ok_a, _incoming, _ok_b, a_rtp, b_rtp = await connect(
+            switch, a, b, callee_codecs="0"
+        )
+        change = a.in_dialog("INVITE", invite, ok_a, body=sdp(a_rtp.port, "8"))
+        a.send(change)
+        answer = await a.expect_response()
+        assert answer.status == 200
+        assert remote_media(answer)[2] == 8  # PCMA now on the caller's side
+        a.send(a.ack_for(change, answer))
+        b_rtp.drain()
+        for _ in range(10):
+            a_rtp.send(remote_media(answer)[:2], pt=8, payload=b"\xd5" * 160)
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.2)
+        at_b = [RtpPacket.parse(d) for d in b_rtp.drain()]
+        assert len(at_b) >= 8
+        assert {p.payload_type for p in at_b} == {0}  # transcoded back to the callee's PCMU
+        a.send(a.in_dialog("BYE", invite, ok_a))
+        await a.expect_response()
+        bye = await b.expect_request("BYE")
+        b.send(b.answer(bye, 200))
+        a.close()
+        b.close()
+
+    run(scenario, tmp_path)
+
+
+def test_a_fax_extension_gets_the_callers_codec_untouched_and_no_recording(
+    tmp_path: Path,
+) -> None:
+    async def scenario(switch: Switch) -> None:
+        a, fax = await switch.phone("70001"), await switch.phone("70009")
+        a_rtp, f_rtp = await a.rtp(), await fax.rtp()
+        invite, _ = await a.invite("70009", sdp(a_rtp.port, "8 0"), wait=False)
+        incoming = await fax.expect_request("INVITE")
+        offered = incoming.body.decode()
+        assert "m=audio" in offered
+        assert "RTP/AVP 8" in offered  # only the caller's codec: no transcoding possible
+        assert "PCMU" not in offered
+        ok_f = fax.answer(incoming, 200, sdp(f_rtp.port, "8"))
+        fax.send(ok_f)
+        await fax.expect_request("ACK")
+        ok_a = await a.expect_response()
+        a.send(a.ack_for(invite, ok_a))
+        payload = bytes(range(160))
+        for _ in range(10):
+            a_rtp.send(remote_media(ok_a)[:2], pt=8, payload=payload)
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.2)
+        at_fax = [RtpPacket.parse(d) for d in f_rtp.drain()]
+        assert len(at_fax) >= 8
+        assert all(p.payload == payload for p in at_fax)  # bit for bit
+        a.send(a.in_dialog("BYE", invite, ok_a))
+        await a.expect_response()
+        bye = await fax.expect_request("BYE")
+        fax.send(fax.answer(bye, 200))
+        assert await switch.settle(lambda: bool(switch.events(CallEnded)))
+        assert not switch.events(RecordingSaved)
+        a.close()
+        fax.close()
+
+    run(scenario, tmp_path)
