@@ -13,10 +13,12 @@ from django.db import transaction
 
 from callcenter.accounts import demo as accounts_demo
 from callcenter.telephony import demo as telephony_demo
+from callcenter.tickets import demo as tickets_demo
 
 LOADERS: list[tuple[str, Callable[[], int]]] = [
     ("accounts", accounts_demo.load),
     ("telephony", telephony_demo.load),
+    ("tickets", tickets_demo.load),
 ]
 
 DEMO_LOGINS = [

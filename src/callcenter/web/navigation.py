@@ -51,6 +51,21 @@ MENU: tuple[Section, ...] = (
         ),
     ),
     Section(
+        _("Ticket settings"),
+        (
+            Entry(
+                _("Ticket categories"), "admin:tickets_category_changelist", Capability.ADMINISTER
+            ),
+            Entry(
+                _("Return reasons"), "admin:tickets_returnreason_changelist", Capability.ADMINISTER
+            ),
+            Entry(
+                _("Work calendar"), "admin:tickets_workcalendar_changelist", Capability.ADMINISTER
+            ),
+            Entry(_("SLA targets"), "admin:tickets_slatarget_changelist", Capability.ADMINISTER),
+        ),
+    ),
+    Section(
         _("User operations"),
         (
             Entry(_("Query call records"), "recordings:call_list", Capability.CALL_RECORDS),

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "callcenter.accounts",
     "callcenter.telephony",
     "callcenter.recordings",
+    "callcenter.tickets",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -119,6 +120,24 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
+
+# Ticket attachments (`callcenter.tickets.files`): kept in the data folder, never served
+# as static media; types checked by extension and content.
+TICKET_ATTACHMENTS_DIR = DATA_DIR / "attachments"
+TICKET_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+TICKET_ATTACHMENT_TYPES = [
+    "jpg",
+    "jpeg",
+    "png",
+    "gif",
+    "webp",
+    "pdf",
+    "txt",
+    "doc",
+    "docx",
+    "xls",
+    "xlsx",
+]
 
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
