@@ -122,10 +122,13 @@ def _engine_config(args: argparse.Namespace) -> EngineConfig:
 async def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from callcenter.boss.worker import BossWorker
     from callcenter.web.asgi import application
 
     host, port = args.host, args.port
     engine = sink = sink_task = None
+    # Forwards to BOSS waiting in the outbox (`callcenter.boss.worker`), sent with retries.
+    boss_task = asyncio.create_task(BossWorker().run_forever(), name="boss-outbox")
     if not args.no_sip:
         from callcenter.engine.runtime import tune_garbage_collector
         from callcenter.engine.switch import Engine
@@ -140,6 +143,7 @@ async def _serve(args: argparse.Namespace) -> None:
             tune_garbage_collector()
         except OSError as error:
             sink_task.cancel()
+            boss_task.cancel()
             raise StartupError(
                 f"cannot listen for SIP on {args.sip_host}:{args.sip_port}: {error.strerror}. "
                 "Choose another address or port with --sip-host/--sip-port, or --no-sip."
@@ -160,6 +164,8 @@ async def _serve(args: argparse.Namespace) -> None:
     try:
         await uvicorn.Server(config).serve()
     finally:
+        boss_task.cancel()
+        await asyncio.gather(boss_task, return_exceptions=True)
         if engine is not None:
             await engine.stop()
         if sink is not None and sink_task is not None:

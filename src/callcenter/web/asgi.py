@@ -14,6 +14,9 @@ from django.core.asgi import get_asgi_application
 
 django_application = get_asgi_application()
 
+from callcenter.dispatch.routing import (  # noqa: E402
+    websocket_urlpatterns as dispatch_websockets,
+)
 from callcenter.recordings.routing import (  # noqa: E402
     websocket_urlpatterns as recordings_websockets,
 )
@@ -21,7 +24,7 @@ from callcenter.telephony.routing import (  # noqa: E402
     websocket_urlpatterns as telephony_websockets,
 )
 
-websocket_urlpatterns = telephony_websockets + recordings_websockets
+websocket_urlpatterns = telephony_websockets + recordings_websockets + dispatch_websockets
 
 application = ProtocolTypeRouter(
     {

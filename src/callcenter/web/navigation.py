@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from callcenter.accounts.roles import Capability, capabilities_of
+from callcenter.accounts.roles import Capability, capabilities_of, has_capability
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,14 @@ MENU: tuple[Section, ...] = (
         ),
     ),
     Section(
+        _("Ticket management"),
+        (
+            Entry(_("New ticket"), "tickets:create", Capability.AGENT_DESK),
+            Entry(_("Query tickets"), "tickets:list", Capability.AGENT_DESK),
+            Entry(_("Returned orders"), "tickets:returned", Capability.AGENT_DESK),
+        ),
+    ),
+    Section(
         _("Ticket settings"),
         (
             Entry(
@@ -63,6 +71,17 @@ MENU: tuple[Section, ...] = (
                 _("Work calendar"), "admin:tickets_workcalendar_changelist", Capability.ADMINISTER
             ),
             Entry(_("SLA targets"), "admin:tickets_slatarget_changelist", Capability.ADMINISTER),
+        ),
+    ),
+    Section(
+        _("Second-level acceptance"),
+        (
+            Entry(_("Receive orders"), "dispatch:receive", Capability.UNIT_DESK),
+            Entry(_("Orders in repair"), "dispatch:orders", Capability.UNIT_DESK),
+            Entry(
+                _("Complaints, suggestions and reports"), "dispatch:requests", Capability.UNIT_DESK
+            ),
+            Entry(_("Query orders"), "dispatch:query", Capability.UNIT_DESK),
         ),
     ),
     Section(
@@ -96,6 +115,16 @@ def menu_for(request: HttpRequest) -> list[dict[str, Any]]:
     return sections
 
 
+def _waiting_orders(user: Any) -> int | None:
+    """How many orders wait for a unit operator's unit (the header shows it, C2)."""
+    if not has_capability(user, Capability.UNIT_DESK):
+        return None
+    from callcenter.tickets.choices import Kind
+    from callcenter.tickets.models import Ticket
+
+    return Ticket.objects.in_unit_scope(user).filter(kind=Kind.FAULT).waiting_for_unit().count()
+
+
 def shell_context(request: HttpRequest) -> dict[str, Any]:
     """Template context for the header and the navigation of the logged-in shell."""
     from callcenter.accounts.actions import SESSION_EXTENSION, SESSION_LOGIN_AT
@@ -111,6 +140,7 @@ def shell_context(request: HttpRequest) -> dict[str, Any]:
             "extension": request.session.get(SESSION_EXTENSION, ""),
             "role": user.get_role_display(),  # type: ignore[union-attr]
             "unit": getattr(user, "unit", None),
+            "waiting_orders": _waiting_orders(user),
         },
         "menu": menu_for(request),
     }

@@ -11,6 +11,10 @@ urlpatterns = [
     path("accounts/", include("callcenter.accounts.urls")),
     path("telephony/", include("callcenter.telephony.urls")),
     path("recordings/", include("callcenter.recordings.urls")),
+    path("tickets/", include("callcenter.tickets.urls")),
+    path("dispatch/", include("callcenter.dispatch.urls")),
+    path("api/", include("callcenter.api.urls")),
+    path("boss/", include("callcenter.boss.urls")),
     path("admin/", admin.site.urls),
 ]
 
