@@ -440,3 +440,27 @@ def test_print_page_renders_the_work_order_in_chinese(
     assert "打印" in html
     assert 'class="sidebar"' not in html  # only the work order is printed
     assert 'lang="zh-hans"' in html
+
+
+def test_every_list_shows_the_deadline_and_marks_the_overdue(
+    sunli_client: Client, make_ticket: MakeTicket
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    late = make_ticket(Kind.FAULT, State.SENT)
+    Ticket.objects.filter(pk=late.pk).update(resolution_due=timezone.now() - timedelta(hours=2))
+    in_time = make_ticket(Kind.FAULT, State.IN_REPAIR)
+    Ticket.objects.filter(pk=in_time.pk).update(resolution_due=timezone.now() + timedelta(days=2))
+    waiting = text(sunli_client.get("/dispatch/receive/"))
+    cell = re.search(rf'data-testid="due-{late.number}">(.*?)</td>', waiting, re.S)
+    assert cell is not None
+    assert "已超时" in cell.group(1)
+    repairing = text(sunli_client.get("/dispatch/orders/"))
+    cell = re.search(rf'data-testid="due-{in_time.number}">(.*?)</td>', repairing, re.S)
+    assert cell is not None
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", cell.group(1))
+    assert "已超时" not in cell.group(1)
+    query = text(sunli_client.get("/dispatch/query/"))
+    assert f'data-testid="due-{late.number}"' in query
