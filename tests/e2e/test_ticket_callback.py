@@ -1,5 +1,5 @@
 """The end of a work order's life at the center, in a real browser (seed 001 §4.7-4.8):
-the unit has repaired 张三's fault and fed back; 李娜 (80001) sees the feedback, records the
+the unit has repaired 张三's fault and fed back; 王芳 (80002) sees the feedback, records the
 callback visit (reached, satisfied) and closes the order."""
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def test_agent_sees_the_feedback_records_the_callback_and_closes(
     page: Page, callcenter: RunningCallcenter
 ) -> None:
     made = json.loads(callcenter.query(REPAIRED_ORDER).splitlines()[-1])
-    log_in(page, callcenter.url, "80001", "80001", "70001")
+    # 80002: the shell test changes 80001's password on the shared server.
+    log_in(page, callcenter.url, "80002", "80002", "70002")
     page.goto(f"{callcenter.url}/tickets/{made['pk']}/")
     expect(page.get_by_test_id("ticket-feedback")).to_contain_text("更换压缩机，已修复")
     expect(page.get_by_test_id("ticket-state")).to_have_text("已维修")
