@@ -64,9 +64,11 @@ pytest-postgres: install
 
 # Benchmarks: each writes its table to bench/results/ (see bench/README.md).
 bench: install system-deps
+	@tools/install-bench-deps
 	$(BIN)/python -m bench.sip_parser
 	$(BIN)/python -m bench.sip_load
 	$(BIN)/python -m bench.call_setup
+	$(BIN)/python -m bench.media_relay
 
 # Extract new strings into both catalogues and compile them (needs Debian's gettext).
 messages: install
