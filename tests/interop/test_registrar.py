@@ -37,9 +37,11 @@ def test_baresip_registers_reregisters_and_unregisters(
 ) -> None:
     lina = SipAccount("70001", "70001", callcenter.sip_address)
     with BaresipPhone(tmp_path / "lina", [lina]) as phone:
-        assert wait_until(lambda: "registration-70001" in registrations_page(callcenter), 5)
+        # Earlier tests may have left other contacts of 70001: wait for this phone's own.
+        assert wait_until(
+            lambda: f"@{phone.contact_host}" in row(registrations_page(callcenter), "70001"), 5
+        )
         shown = row(registrations_page(callcenter), "70001")
-        assert f"@{phone.contact_host}" in shown
         assert "baresip" in shown
         assert "UDP" in shown
 
@@ -55,8 +57,7 @@ def test_baresip_registers_reregisters_and_unregisters(
 def test_baresip_registers_over_tcp(callcenter: RunningCallcenter, tmp_path: Path) -> None:
     account = SipAccount("70002", "70002", callcenter.sip_address, transport="tcp")
     with BaresipPhone(tmp_path / "tcp", [account]):
-        assert wait_until(lambda: "registration-70002" in registrations_page(callcenter), 5)
-        assert "TCP" in row(registrations_page(callcenter), "70002")
+        assert wait_until(lambda: "TCP" in row(registrations_page(callcenter), "70002"), 5)
 
 
 def test_wrong_password_is_refused(callcenter: RunningCallcenter, tmp_path: Path) -> None:
@@ -128,8 +129,10 @@ def test_dual_registration_to_the_switch_and_kamailio(
         )
         with BaresipPhone(tmp_path / "dual", [dual]) as phone:
             assert wait_until(lambda: len(kamailio.registered_contacts("70004")) == 1, 5)
-            assert wait_until(lambda: "registration-70004" in registrations_page(callcenter), 5)
-            assert f"@{phone.contact_host}" in row(registrations_page(callcenter), "70004")
+            assert wait_until(
+                lambda: f"@{phone.contact_host}" in row(registrations_page(callcenter), "70004"),
+                5,
+            )
 
 
 def test_password_guessing_is_slowed_then_blocked_while_others_register(
