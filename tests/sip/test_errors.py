@@ -15,14 +15,14 @@ from hypothesis import strategies as st
 
 from callcenter.sip.errors import PartialMessage, SipParseError, SipUsageError
 from callcenter.sip.headers import parse_via
+from callcenter.sip.malformed import error_response
 from callcenter.sip.message import (
     Request,
     Response,
-    error_response,
     message_length,
     parse,
-    scan_partial,
 )
+from callcenter.sip.partial import scan_partial
 
 from .conftest import load
 from .mutations import SAMPLES, mutate

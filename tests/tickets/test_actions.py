@@ -14,7 +14,7 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from callcenter.accounts.models import AuditEntry, Handler, Unit, User
-from callcenter.tickets import actions, sla
+from callcenter.tickets import actions, sla, steps
 from callcenter.tickets.choices import Action, FeedbackKind, Kind, Priority, State
 from callcenter.tickets.models import Category, ReturnReason, Ticket, WorkCalendar
 from callcenter.web.errors import ActionError
@@ -515,7 +515,7 @@ def test_changes_are_published_after_commit(
     channel = async_to_sync(layer.new_channel)()
     futian = sent.unit
     assert futian is not None
-    async_to_sync(layer.group_add)(actions.unit_group(futian.pk), channel)
+    async_to_sync(layer.group_add)(steps.unit_group(futian.pk), channel)
     with django_capture_on_commit_callbacks(execute=True):
         actions.receive(sunli, sent, version=sent.version, handling_unit=futian_1)
     message = async_to_sync(layer.receive)(channel)

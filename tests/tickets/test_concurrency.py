@@ -25,7 +25,12 @@ from callcenter.web.errors import ActionError
 @pytest.mark.django_db(transaction=True)
 def test_receive_and_return_at_once_on_postgresql() -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("threads share one in-memory SQLite test database; see the process test")
+        pytest.skip(
+            "PostgreSQL only: threads racing for one row need row locks, and SQLite locks "
+            "the whole database; `make test` runs this on PostgreSQL, and "
+            "test_receive_and_return_at_once_on_an_sqlite_file runs the same race "
+            "on SQLite with processes"
+        )
     futian = Unit.objects.create(code="U1", name="福田维修站")
     agent = User.objects.create_user("80001", "x" * 12, name="李娜", role=Role.AGENT)
     sunli = User.objects.create_user(

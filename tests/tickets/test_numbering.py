@@ -66,7 +66,12 @@ def test_a_refused_creation_gives_its_number_back(lina: User) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_creations_on_postgresql() -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("threads share one in-memory SQLite test database; see the process test")
+        pytest.skip(
+            "PostgreSQL only: threads racing for one row need row locks, and SQLite locks "
+            "the whole database; `make test` runs this on PostgreSQL, and "
+            "test_concurrent_processes_on_an_sqlite_file runs the same race "
+            "on SQLite with processes"
+        )
     agent = User.objects.create_user("80001", "x" * 12, name="李娜", role="agent")
     numbers: list[str] = []
     errors: list[BaseException] = []

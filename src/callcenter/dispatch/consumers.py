@@ -8,7 +8,7 @@ from typing import Any
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from callcenter.accounts.roles import Capability, has_capability
-from callcenter.tickets.actions import unit_group
+from callcenter.tickets.steps import unit_group
 
 
 class UnitDeskConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]

@@ -21,18 +21,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
 import callcenter
+from callcenter.engine.calls.sipio import new_tag
 from callcenter.engine.events import RegistrationChanged
 from callcenter.engine.ports import EventSink, ExtensionEntry
 from callcenter.engine.registrar import BindingChange, Registrar
 from callcenter.sip.errors import SipParseError, SipUsageError
-from callcenter.sip.message import Request, Response, error_response, make_response, parse
+from callcenter.sip.malformed import error_response
+from callcenter.sip.message import Request, Response, make_response, parse
 from callcenter.sip.transaction import (
     AckFor2xx,
     Action,
@@ -64,10 +65,6 @@ SUPPORTED = ("path", "outbound")
 
 class Transport(Protocol):
     def send(self, data: bytes, peer: Peer) -> bool: ...
-
-
-def new_tag() -> str:
-    return secrets.token_hex(6)
 
 
 class Signalling:

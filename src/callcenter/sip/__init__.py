@@ -13,8 +13,9 @@ Modules:
 - :mod:`callcenter.sip.headers`: the ordered, case-insensitive :class:`Headers` collection
   and typed header values (Via, name-addr, CSeq, auth params, ...).
 - :mod:`callcenter.sip.message`: :class:`Request`, :class:`Response`, :func:`parse`,
-  stream framing (:func:`message_length`), :func:`make_response` and
-  :func:`error_response` (answering what could not be parsed).
+  stream framing (:func:`message_length`) and :func:`make_response`.
+- :mod:`callcenter.sip.partial` and :mod:`callcenter.sip.malformed`: reading what a
+  malformed message still shows, and answering it (:func:`error_response`) or dropping it.
 - :mod:`callcenter.sip.constants`: methods, status codes and reason phrases (§21).
 - :mod:`callcenter.sip.sdp` and :mod:`callcenter.sip.offer_answer`: SDP values (RFC 4566)
   and the offer/answer model (RFC 3264).

@@ -16,7 +16,7 @@ never ``IndexError``, ``ValueError`` or ``UnicodeDecodeError``.
 A :class:`SipParseError` raised by :func:`callcenter.sip.message.parse` also carries a
 :class:`PartialMessage`: what a tolerant line scan could still read from the bytes (the
 request method, every Via, From, To, Call-ID, CSeq), so that a server can answer the
-malformed request as §8.2.6 requires (see :func:`callcenter.sip.message.error_response`).
+malformed request as §8.2.6 requires (see :func:`callcenter.sip.malformed.error_response`).
 """
 
 from __future__ import annotations

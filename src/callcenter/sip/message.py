@@ -14,10 +14,9 @@ construction of responses (§8.2.6) and UAC requests (§8.1.1).
   written byte for byte.
 - :meth:`Request.check` applies the application-layer rules a switch needs before acting
   (mandatory headers, CSeq method, URI schemes) and raises with the status to answer.
-- :func:`error_response` answers a request that failed :func:`parse` or
-  :meth:`Request.check` (§8.2, §21.4: 400, 416, 505, 513) from what :func:`scan_partial`
-  could still read, or says to drop it: responses, ACKs and requests whose Via, From, To,
-  Call-ID or CSeq cannot be read are never answered.
+- A request that fails :func:`parse` or :meth:`Request.check` is answered by
+  :func:`callcenter.sip.malformed.error_response` from what
+  :func:`callcenter.sip.partial.scan_partial` could still read, or dropped.
 """
 
 from __future__ import annotations
@@ -27,9 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
-from ._grammar import TOKEN_RE, quote
+from ._grammar import TOKEN_RE
 from .constants import Method, reason_phrase
-from .errors import PartialMessage, SipParseError, SipUsageError
+from .errors import SipParseError, SipUsageError
 from .headers import (
     ContentType,
     CSeq,
@@ -51,6 +50,7 @@ from .headers import (
     parse_name_addr_list,
     parse_via,
 )
+from .partial import SCAN_LIMIT, scan_partial
 from .uri import AbsoluteUri, SipUri, TelUri, Uri, parse_uri
 
 __all__ = [
@@ -59,11 +59,9 @@ __all__ = [
     "Message",
     "Request",
     "Response",
-    "error_response",
     "make_response",
     "message_length",
     "parse",
-    "scan_partial",
     "skip_keepalive",
 ]
 
@@ -616,7 +614,7 @@ def message_length(
         return _message_length(buffer, max_size, max_header_size)
     except SipParseError as exc:
         if exc.partial is None:
-            exc.partial = scan_partial(bytes(buffer[:_SCAN_LIMIT]))
+            exc.partial = scan_partial(bytes(buffer[:SCAN_LIMIT]))
         raise
 
 
@@ -643,159 +641,3 @@ def _message_length(buffer: bytes | bytearray, max_size: int, max_header_size: i
     if total > max_size:
         raise SipParseError(f"message of {total} bytes exceeds {max_size}", status=513)
     return total if len(buffer) >= total else None
-
-
-# --- answering what does not parse (§8.2, §8.2.6, §21.4) ------------------------------
-#
-# Rules, in order (RFC 3261 §8.2 says a malformed request is answered, normally with a
-# 400; a response is never answered, §8.2 is about requests only):
-#
-# 1. The start line must look like a request line ``METHOD ... SIP/x.y``: a status line,
-#    or a line that is neither, is dropped.
-# 2. An ACK is never answered (§17.1.1.3, §17.2.1): not when the start line says ACK, not
-#    when the CSeq method does.
-# 3. The response copies Via (every value, in order), From, Call-ID and CSeq and adds a
-#    tag to To (§8.2.6.2); each must be present once (or repeated with the same value)
-#    and well formed, since a response that copies a malformed header would itself be
-#    malformed: otherwise the request is dropped (the client transaction times out).
-# 4. The status is the error's (400, 416, 505, 513); the explanation goes in a
-#    ``Warning: 399`` header when the caller names its warn-agent (§20.43), else in the
-#    reason phrase (§21.4.1: the phrase should say what the syntax problem is).
-
-_SCAN_LIMIT: Final = DEFAULT_MAX_SIZE
-_REQUEST_LINE_RE = re.compile(rf"({TOKEN_RE.pattern})[ \t]+.*?[ \t]+[Ss][Ii][Pp]/[0-9.]+[ \t]*")
-_WANTED: Final = frozenset(("via", "from", "to", "call-id", "cseq"))
-# Characters a reason phrase may hold as written (§25.1 reason-phrase: reserved,
-# unreserved, SP, HTAB and non-ASCII UTF-8); anything else becomes a space.
-_REASON_OK_RE = re.compile(r"[^A-Za-z0-9\-_.!~*'() ;/?:@&=+$,\u00a0-\U0010ffff]")
-_WARN_AGENT_RE = re.compile(r"[^\s\"]+")
-_EXPLANATION_MAX: Final = 100
-
-
-def _utf8(line: bytes) -> str | None:
-    try:
-        return line.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
-
-def scan_partial(data: bytes) -> PartialMessage:
-    """Read the start line, Via, From, To, Call-ID and CSeq of a message, tolerantly.
-
-    Never raises. Lines may end in CRLF or a bare LF; the header section ends at the
-    first empty line (or the end of ``data``); leading empty lines are skipped; folded
-    lines are unfolded; header names are matched case-insensitively, compact forms
-    included (§7.3.3). Values are not validated: see :class:`PartialMessage`.
-    """
-    lines = [line.removesuffix(b"\r") for line in data[:_SCAN_LIMIT].split(b"\n")]
-    i = 0
-    while i < len(lines) and not lines[i]:
-        i += 1
-    if i == len(lines):
-        return PartialMessage()
-    start = _utf8(lines[i]) or ""
-    is_response = start[:4].upper() == "SIP/"
-    match = None if is_response else _REQUEST_LINE_RE.fullmatch(start)
-    fields: list[tuple[str, str | None]] = []
-    for line in lines[i + 1 :]:
-        if not line:
-            break
-        if line[:1] in (b" ", b"\t"):
-            if fields:
-                key, value = fields[-1]
-                more = _utf8(line)
-                joined = None if value is None or more is None else f"{value} {more.strip()}"
-                fields[-1] = (key, joined.strip(" \t") if joined is not None else None)
-            continue
-        name, colon, rest = line.partition(b":")
-        key = header_key(name.decode("latin-1").strip(" \t")) if colon else ""
-        value = _utf8(rest) if key in _WANTED else None
-        fields.append((key, value.strip(" \t") if value is not None else None))
-
-    def single(key: str) -> str | None:
-        values = {v for k, v in fields if k == key}
-        return values.pop() if len(values) == 1 else None
-
-    vias = [v for k, v in fields if k == "via"]
-    return PartialMessage(
-        method=match.group(1) if match is not None else None,
-        is_response=is_response,
-        vias=() if None in vias else tuple(v for v in vias if v is not None),
-        from_=single("from"),
-        to=single("to"),
-        call_id=single("call-id"),
-        cseq=single("cseq"),
-    )
-
-
-def _explanation(text: str) -> str:
-    clean = " ".join(_REASON_OK_RE.sub(" ", text.replace('"', "'")).split())
-    if len(clean) > _EXPLANATION_MAX:
-        clean = clean[: _EXPLANATION_MAX - 3].rstrip() + "..."
-    return clean
-
-
-def _answerable(partial: PartialMessage, to_tag: str) -> list[tuple[str, str]] | None:
-    """The Via, From, To, Call-ID and CSeq fields of the response, or None to drop."""
-    if partial.is_response or partial.method in (None, Method.ACK):
-        return None
-    from_, to_text, call_id, cseq_text = partial.from_, partial.to, partial.call_id, partial.cseq
-    if not partial.vias or from_ is None or to_text is None or call_id is None or cseq_text is None:
-        return None
-    copied = [("Via", v) for v in partial.vias] + [
-        ("From", from_),
-        ("To", to_text),
-        ("Call-ID", call_id),
-        ("CSeq", cseq_text),
-    ]
-    try:
-        for name, value in copied:
-            Header.from_line(f"{name}: {value}")  # no control characters
-        for value in partial.vias:
-            parse_via(value)
-        parse_name_addr(from_, "From")
-        to = parse_name_addr(to_text, "To")
-        parse_call_id(call_id)
-        cseq = parse_cseq(cseq_text)
-    except SipParseError:
-        return None
-    if cseq.method == Method.ACK:
-        return None
-    if to.tag is None:  # appended as text: the peer's To is kept as written (§8.2.6.2)
-        copied[-3] = ("To", f"{to_text};tag={to_tag}")
-    return copied
-
-
-def error_response(
-    data: bytes, error: SipParseError, to_tag: str, *, warn_agent: str | None = None
-) -> bytes | None:
-    """The bytes of the response to a request that failed to parse, or None to drop it.
-
-    ``error`` comes from :func:`parse`, :func:`message_length` or :meth:`Request.check`
-    on ``data``; its ``partial`` is used, or ``data`` is scanned when it has none. The
-    status is ``error.status`` (400, 416, 505, 513; 400 for anything outside 400-699).
-    ``to_tag`` is added to To when the request's To has no tag (§8.2.6.2). With
-    ``warn_agent`` (our host or host:port) the explanation goes in a ``Warning: 399``
-    header (§20.43); without it, in the reason phrase: ``400 Bad Request (CSeq: ...)``.
-
-    Returns None for a response, an ACK, or a request whose Via, From, To, Call-ID or
-    CSeq is missing, ambiguous or malformed: see the rules above.
-    """
-    if not TOKEN_RE.fullmatch(to_tag):
-        raise SipUsageError(f"To tag {to_tag!r} is not a token")
-    if warn_agent is not None and not _WARN_AGENT_RE.fullmatch(warn_agent):
-        raise SipUsageError(f"warn-agent {warn_agent!r} is not a host or pseudonym")
-    partial = error.partial if error.partial is not None else scan_partial(data)
-    copied = _answerable(partial, to_tag)
-    if copied is None:
-        return None
-    status = error.status if 400 <= error.status <= 699 else 400
-    reason = reason_phrase(status)
-    explanation = _explanation(str(error))
-    fields = list(copied)
-    if warn_agent is not None:
-        fields.append(("Warning", f"399 {warn_agent} {quote(explanation)}"))
-    elif explanation:
-        reason = f"{reason} ({explanation})"
-    fields.append(("Content-Length", "0"))
-    return bytes(Response(headers=Headers(fields), status=status, reason=reason))

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from callcenter.accounts.models import Unit
 from callcenter.tickets import files
-from callcenter.tickets.actions import NEEDS_CONTACT
 from callcenter.tickets.choices import Kind, Priority
 from callcenter.tickets.models import Category, Ticket
+from callcenter.tickets.steps import NEEDS_CONTACT
 from callcenter.tickets.validators import normalize_phone, normalize_plate
 from callcenter.web.errors import ActionError
 

@@ -88,6 +88,24 @@ class Call:
         self.timers.append(handle)
         return handle
 
+    def silent_for(self, now: float) -> float:
+        """Seconds (monotonic ``now``) since the answered call's legs last received RTP;
+        0 while audio comes, while a leg's stream is inactive (both ends on hold), and
+        for calls not answered or answered by a service."""
+        if self.ended or self.answered is None or self.service is not None:
+            return 0.0
+        legs = (self.caller, self.answered)
+        heard = sum(leg.session.stats.received for leg in legs)
+        inactive = any(
+            leg.stream is not None
+            and not leg.stream.direction.sends
+            and not leg.stream.direction.receives
+            for leg in legs
+        )
+        if heard != self.media_heard or inactive:
+            self.media_heard, self.media_heard_at = heard, now
+        return now - self.media_heard_at
+
     # --- media -------------------------------------------------------------------
     def early_media(self, callee: Leg) -> None:
         """Relay a callee's early media (183 with SDP) to the caller, unrecorded."""

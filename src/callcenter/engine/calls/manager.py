@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from callcenter.engine.calls.call import Call, best_failure, cause_of_status
+from callcenter.engine.calls.dtmf_info import DTMF, DTMF_RELAY, info_digit
 from callcenter.engine.calls.leg import SDP, Leg, LegState
 from callcenter.engine.calls.music import music_on_hold
 from callcenter.engine.calls.routing import Rejection, Route, Router
@@ -75,6 +76,7 @@ from callcenter.engine.events import (
     CallStarted,
     DtmfReceived,
     EndCause,
+    Event,
     LegEnded,
     LegRole,
     LegStarted,
@@ -240,19 +242,7 @@ class CallManager:
             return
         now = time.monotonic()
         for call in list(self.calls.values()):
-            legs = [leg for leg in (call.caller, call.answered) if leg is not None]
-            if call.ended or call.answered is None or call.service is not None:
-                continue
-            heard = sum(leg.session.stats.received for leg in legs)
-            inactive = any(
-                leg.stream is not None
-                and not leg.stream.direction.sends
-                and not leg.stream.direction.receives
-                for leg in legs
-            )
-            if heard != call.media_heard or inactive:
-                call.media_heard, call.media_heard_at = heard, now
-            elif now - call.media_heard_at >= timeout:
+            if call.silent_for(now) >= timeout:
                 log.warning("call %s: no RTP for %.0f s, ending it", call.id, timeout)
                 self._end(call, EndCause.FAILED, by="switch")
 
@@ -690,12 +680,10 @@ class CallManager:
     def _info(self, call: Call, leg: Leg, key: str, request: Request) -> None:
         ctype = request.content_type
         digit = None
-        if ctype is not None and ctype.mime in ("application/dtmf-relay", "application/dtmf"):
-            digit = _info_digit(request.body.decode("utf-8", "replace"), ctype.mime)
+        if ctype is not None and ctype.mime in (DTMF_RELAY, DTMF):
+            digit = info_digit(request.body.decode("utf-8", "replace"), ctype.mime)
         if ctype is not None and digit is None and request.body:
-            self.sip.respond(
-                key, self.sip.answer(request, 415, headers=[("Accept", "application/dtmf-relay")])
-            )
+            self.sip.respond(key, self.sip.answer(request, 415, headers=[("Accept", DTMF_RELAY)]))
             return
         self.sip.respond(key, self.sip.answer(request, 200))
         if digit is not None:
@@ -766,8 +754,8 @@ class CallManager:
         return our_via(leg.peer, leg.local_host, leg.local_port)
 
     # === events ============================================================================
-    def _emit(self, event: object) -> None:
-        self.events.emit(event)  # type: ignore[arg-type]
+    def _emit(self, event: Event) -> None:
+        self.events.emit(event)
 
     def _emit_leg(self, call: Call, leg: Leg) -> None:
         remote = f"{leg.peer.host}:{leg.peer.port}"
@@ -793,24 +781,3 @@ class CallManager:
 
 def _side(call: Call, leg: Leg) -> str:
     return "caller" if leg is call.caller else "callee"
-
-
-_INFO_DIGITS = frozenset("0123456789*#ABCD")
-
-
-def _info_digit(body: str, mime: str) -> str | None:
-    """The digit of a DTMF INFO: ``Signal=5`` (application/dtmf-relay, the de facto
-    format of Cisco and most phones) or the bare digit (application/dtmf)."""
-    text = body.strip()
-    if mime == "application/dtmf-relay":
-        for line in text.splitlines():
-            name, _, value = line.partition("=")
-            if name.strip().lower() == "signal":
-                text = value.strip()
-                break
-        else:
-            return None
-    if text in ("10", "11"):
-        text = "*" if text == "10" else "#"
-    text = text.upper()
-    return text if len(text) == 1 and text in _INFO_DIGITS else None

@@ -13,7 +13,7 @@ in the web.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,8 +62,8 @@ class ReadbackService(Service):
         self.digits.append(digit)
         self._heard.set()
 
-    async def _play(self, call: Call, frames: object) -> None:
-        self._player = Player(call.caller.session, frames)  # type: ignore[arg-type]
+    async def _play(self, call: Call, frames: Iterable[bytes]) -> None:
+        self._player = Player(call.caller.session, frames)
         self._player.start()
         await self._player.done
 
