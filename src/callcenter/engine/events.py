@@ -202,3 +202,167 @@ class EngineStarted(Event):
 class EngineStopped(Event):
     type: ClassVar[str] = "engine_stopped"
     node: str
+
+
+# === the contact center: IVR, queues, agents, supervisors ===============================
+@dataclass(frozen=True, slots=True)
+class IvrNodeVisited(Event):
+    """The call reached ``node`` of IVR ``flow``; ``digits`` what the caller entered
+    there (a menu choice, collected digits), when the node is left."""
+
+    type: ClassVar[str] = "ivr_node_visited"
+    call: str
+    flow: str
+    node: str
+    kind: str
+    digits: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IvrLeft(Event):
+    """The call left the IVR for ``destination`` (or hung up there: ``hangup``)."""
+
+    type: ClassVar[str] = "ivr_left"
+    call: str
+    flow: str
+    destination: str
+    variables: tuple[tuple[str, str], ...] = ()
+
+
+class QueueOutcome(StrEnum):
+    ANSWERED = "answered"  # an agent took it
+    ABANDONED = "abandoned"  # the caller hung up while waiting (or ringing an agent)
+    TIMEOUT = "timeout"  # max wait passed
+    EMPTY = "empty"  # no agent logged in (join/leave-when-empty)
+    TRANSFERRED = "transferred"  # moved to another destination by the switch or an agent
+    FAILED = "failed"  # the switch could not keep it (shutdown, media failure)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueJoined(Event):
+    type: ClassVar[str] = "queue_joined"
+    call: str
+    queue: str
+    caller: str
+    position: int  # 1: the head
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class QueueLeft(Event):
+    """The caller left the queue: ``wait`` seconds after joining; ``agent`` when answered;
+    ``destination`` where it went on timeout or empty."""
+
+    type: ClassVar[str] = "queue_left"
+    call: str
+    queue: str
+    outcome: QueueOutcome
+    wait: float
+    position: int = 0  # where it was when it left
+    original_position: int = 0
+    agent: str = ""
+    destination: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentOffered(Event):
+    """A queue's caller was offered to ``agent``: its phone at ``extension`` is rung."""
+
+    type: ClassVar[str] = "agent_offered"
+    call: str
+    queue: str
+    agent: str
+    extension: str
+
+
+class MissReason(StrEnum):
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    REJECTED = "rejected"
+    UNAVAILABLE = "unavailable"  # not registered, unreachable
+    CALLER_GONE = "caller_gone"  # the caller hung up while the agent's phone rang
+
+
+@dataclass(frozen=True, slots=True)
+class AgentMissed(Event):
+    type: ClassVar[str] = "agent_missed"
+    call: str
+    queue: str
+    agent: str
+    reason: MissReason
+    ring_time: float
+
+
+@dataclass(frozen=True, slots=True)
+class AgentConnected(Event):
+    """The agent answered a queue's caller, who had waited ``wait`` seconds."""
+
+    type: ClassVar[str] = "agent_connected"
+    call: str
+    queue: str
+    agent: str
+    extension: str
+    wait: float
+    ring_time: float
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStatusChanged(Event):
+    """The agent's chosen status: ``logged_out``, ``ready`` or ``not_ready`` (with a
+    ``reason`` code); ``by`` who did it: the agent, a supervisor's ID, or ``system``
+    (misses, restart)."""
+
+    type: ClassVar[str] = "agent_status_changed"
+    agent: str
+    status: str
+    reason: str = ""
+    extension: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStateChanged(Event):
+    """The system-driven state: idle, reserved, ringing, in_call, on_hold, wrap_up."""
+
+    type: ClassVar[str] = "agent_state_changed"
+    agent: str
+    state: str
+    call: str = ""
+    queue: str = ""
+    until: float | None = None  # wrap-up: when it ends
+
+
+@dataclass(frozen=True, slots=True)
+class CallTransferred(Event):
+    """``kind``: blind or attended; ``by`` the agent (or extension) who did it."""
+
+    type: ClassVar[str] = "call_transferred"
+    call: str
+    kind: str
+    by: str
+    destination: str
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisorAction(Event):
+    """listen, whisper, barge, release, force_status, logout: who did it to which call
+    and agent (A7 audit)."""
+
+    type: ClassVar[str] = "supervisor_action"
+    supervisor: str
+    action: str
+    call: str = ""
+    agent: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StateRepaired(Event):
+    """The reconciler found an agent or member state that no dialog or media session
+    backs, and repaired it: ``what`` it found, ``repair`` what it did."""
+
+    type: ClassVar[str] = "state_repaired"
+    agent: str
+    what: str
+    repair: str
+    call: str = ""

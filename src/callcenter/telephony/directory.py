@@ -22,6 +22,7 @@ from django.db.models.signals import post_delete, post_save
 
 from callcenter.accounts.models import LoginRecord
 from callcenter.engine import ports
+from callcenter.engine.ivr.flow import Flow
 from callcenter.engine.ports import ExtensionEntry, TrunkEntry
 from callcenter.telephony.models import Extension, InboundRoute, Trunk
 
@@ -95,6 +96,26 @@ class DjangoDirectory:
 
     async def routes(self) -> tuple[ports.InboundRoute, ...]:
         return await sync_to_async(_read_routes, thread_sensitive=False)()
+
+    # The contact-center configuration is administered in the acd and ivr apps; until
+    # they exist the switch runs without queues, agents or flows.
+    async def queues(self) -> Mapping[str, ports.QueueEntry]:
+        return {}
+
+    async def agents(self) -> Mapping[str, ports.AgentEntry]:
+        return {}
+
+    async def flows(self) -> Mapping[str, Flow]:
+        return {}
+
+    async def reasons(self) -> tuple[ports.ReasonEntry, ...]:
+        return ()
+
+    async def presences(self) -> tuple[ports.AgentPresence, ...]:
+        return ()
+
+    async def check_agent(self, agent_id: str, password: str) -> bool:
+        return False
 
     def on_change(self, callback: Callable[[], None]) -> None:
         self._callbacks.append(callback)
