@@ -69,6 +69,7 @@ bench: install system-deps
 	$(BIN)/python -m bench.sip_load
 	$(BIN)/python -m bench.call_setup
 	$(BIN)/python -m bench.media_relay
+	$(BIN)/python -m bench.acd_routing
 
 # Extract new strings into both catalogues and compile them (needs Debian's gettext).
 messages: install

@@ -116,6 +116,7 @@ def _engine_config(args: argparse.Namespace) -> EngineConfig:
         recordings=Path(settings.RECORDINGS_DIR),
         ring_timeout=args.ring_timeout,
         media_timeout=args.media_timeout,
+        prompts=Path(settings.DATA_DIR) / "prompts",
     )
 
 
@@ -123,6 +124,7 @@ async def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from callcenter.boss.worker import BossWorker
+    from callcenter.telephony import switch
     from callcenter.web.asgi import application
 
     host, port = args.host, args.port
@@ -141,6 +143,7 @@ async def _serve(args: argparse.Namespace) -> None:
         try:
             await engine.start()
             tune_garbage_collector()
+            switch.attach(engine)
         except OSError as error:
             sink_task.cancel()
             boss_task.cancel()
@@ -167,6 +170,7 @@ async def _serve(args: argparse.Namespace) -> None:
         boss_task.cancel()
         await asyncio.gather(boss_task, return_exceptions=True)
         if engine is not None:
+            switch.attach(None)
             await engine.stop()
         if sink is not None and sink_task is not None:
             sink_task.cancel()

@@ -1,7 +1,9 @@
 """The switch as one object: configuration in, sockets open, events out.
 
-`Engine.start()` reads the directory (extensions, trunks, inbound routes), opens SIP on
-UDP and TCP and the RTP port pool, and starts the expiry sweep; `Engine.stop()` ends every
+`Engine.start()` reads the directory (extensions, trunks, inbound routes, and the
+contact center's queues, agents, IVR flows and reason codes), opens SIP on UDP and TCP
+and the RTP port pool, starts the expiry sweep, and logs in again the agents who were
+logged in when it last stopped; `Engine.stop()` ends every
 call and closes everything it opened. The directory's change notification (from any
 thread) makes it reload the configuration and drop the bindings of deleted extensions.
 """
@@ -16,9 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from callcenter import __version__
+from callcenter.engine.acd.center import ContactCenter
 from callcenter.engine.calls import CallConfig, CallManager
 from callcenter.engine.calls.trunks import TrunkRegistrations
 from callcenter.engine.events import EngineStarted, EngineStopped, RecordingSaved
+from callcenter.engine.ivr.runner import PromptLibrary
 from callcenter.engine.media import MediaEngine, PortPool, recover_recordings
 from callcenter.engine.ports import Directory, EventSink, ExtensionEntry, InboundRoute, TrunkEntry
 from callcenter.engine.registrar import Registrar
@@ -48,6 +52,7 @@ class EngineConfig:
     recordings: Path | None = None  # None: calls are not recorded
     ring_timeout: float = 60.0
     media_timeout: float = 60.0  # end an answered call after this long without RTP (0: never)
+    prompts: Path | None = None  # uploaded IVR prompts (the shipped ones come after)
 
 
 class Engine:
@@ -88,6 +93,12 @@ class Engine:
             self.signalling, lambda: self._trunks, events, user_agent=f"callcenter/{__version__}"
         )
         self.signalling.trunk_registrations = self.trunk_registrations
+        self.center = ContactCenter(
+            self.calls,
+            events,
+            PromptLibrary.default(config.prompts),
+            check_agent=directory.check_agent,
+        )
         self.signalling.bound_host = config.sip_host
         self.udp: UdpTransport | None = None
         self.tcp: TcpTransport | None = None
@@ -121,6 +132,7 @@ class Engine:
         )
         await self._recover_recordings()
         self.trunk_registrations.sync()
+        self.center.restore(await self.directory.presences())
         log.info("SIP listening on %s", ", ".join(addresses))
 
     @property
@@ -137,6 +149,7 @@ class Engine:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         await self.calls.close()
+        self.center.close()
         self.trunk_registrations.close()
         self.signalling.close()
         await self.media.close()
@@ -164,6 +177,12 @@ class Engine:
         self._extensions = await self.directory.extensions()
         self._trunks = await self.directory.trunks()
         self._routes = await self.directory.routes()
+        self.center.configure(
+            await self.directory.queues(),
+            await self.directory.agents(),
+            await self.directory.flows(),
+            await self.directory.reasons(),
+        )
 
     async def reload(self) -> None:
         await self._read_directory()

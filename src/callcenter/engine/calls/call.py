@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from callcenter.engine.calls.leg import Leg
 from callcenter.engine.events import CallDirection, EndCause
@@ -70,6 +71,8 @@ class Call:
     recorder: Recorder | None = None
     recording_path: str = ""  # relative to the recordings folder
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)  # placing legs
+    attempts: list[Any] = field(default_factory=list)  # `callee.Attempt`s ringing now
     music: dict[Leg, Player] = field(default_factory=dict)
     media_heard: int = -1  # RTP packets received by the legs at the last sweep
     media_heard_at: float = 0.0  # monotonic time the count last moved
@@ -114,10 +117,11 @@ class Call:
             self.relay.start()
 
     def bridge(self, callee: Leg, recordings: Path | None) -> None:
-        """Join the caller and the callee that answered; record unless a fax line."""
+        """Join the caller and the callee that answered; record unless a fax line. After
+        a transfer the same recording goes on with the new callee on the right."""
         if self.relay is not None:
             self.relay.stop()
-        if recordings is not None and not self.fax:
+        if recordings is not None and not self.fax and self.recorder is None:
             day = time.strftime("%Y/%m/%d", time.localtime(self.started_at))
             self.recording_path = f"{day}/{self.id}.wav"
             self.recorder = Recorder(recordings / self.recording_path)
@@ -126,6 +130,17 @@ class Call:
         for leg in (self.caller, callee):
             if leg.on_hold:
                 self.hold(leg)
+
+    def unbridge(self) -> None:
+        """The answered callee leaves (a transfer): stop relaying and any music played
+        because of a hold; the recording stays open for whoever comes next."""
+        for player in self.music.values():
+            player.stop()
+        self.music.clear()
+        if self.relay is not None:
+            self.relay.stop()
+            self.relay = None
+        self.answered = None
 
     def hold(self, holder: Leg, music: Callable[[], Player] | None = None) -> None:
         """``holder``'s peer put the call on hold: silence toward it is fine (it sends
@@ -154,6 +169,8 @@ class Call:
         for handle in self.timers:
             handle.cancel()
         self.timers.clear()
+        for task in self.tasks:
+            task.cancel()
         for player in self.music.values():
             player.stop()
         self.music.clear()

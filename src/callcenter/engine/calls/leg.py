@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from callcenter.engine.events import EndCause, LegRole
 from callcenter.engine.media import Direction as MediaDirection
@@ -71,6 +72,7 @@ class Leg:
     acked: bool = True  # caller leg: the ACK for our last 2xx arrived
     auth_tried: bool = False  # callee leg: credentials were sent once already
     on_hold: bool = False  # the peer of this leg has put the call on hold
+    attempt: Any = None  # callee leg: the `callee.Attempt` it belongs to
     _session_id: str = field(default_factory=lambda: str(secrets.randbits(31)))
     _version: int = 0
 

@@ -54,7 +54,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from callcenter.engine.calls.call import Call, best_failure, cause_of_status
+from callcenter.engine.calls.call import Call, Service, cause_of_status
+from callcenter.engine.calls.callee import ALLOW, CANCELLED, TIMED_OUT, CalleeSide
+from callcenter.engine.calls.destinations import Destination
 from callcenter.engine.calls.dtmf_info import DTMF, DTMF_RELAY, info_digit
 from callcenter.engine.calls.leg import SDP, Leg, LegState
 from callcenter.engine.calls.music import music_on_hold
@@ -62,13 +64,11 @@ from callcenter.engine.calls.routing import Rejection, Route, Router
 from callcenter.engine.calls.sipio import (
     SipIO,
     new_branch,
-    new_call_id,
     new_tag,
     our_contact,
     our_via,
 )
 from callcenter.engine.events import (
-    CallAnswered,
     CallEnded,
     CallHeld,
     CallResumed,
@@ -85,19 +85,15 @@ from callcenter.engine.events import (
 from callcenter.engine.media import MediaEngine, NoPortsLeft, Player
 from callcenter.engine.ports import EventSink, ExtensionEntry, InboundRoute, TrunkEntry
 from callcenter.engine.registrar import Registrar
-from callcenter.sip.auth import Challenge, authorization, choose_challenge
 from callcenter.sip.constants import Method
 from callcenter.sip.dialog import Dialog, DialogId
 from callcenter.sip.errors import SipParseError, SipUsageError
-from callcenter.sip.headers import NameAddr, Via
+from callcenter.sip.headers import Via
 from callcenter.sip.message import Request, Response
 from callcenter.sip.sdp import SessionDescription
 from callcenter.sip.transaction import Peer
-from callcenter.sip.uri import SipUri, TelUri, parse_uri
 
 log = logging.getLogger(__name__)
-
-ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REGISTER"
 
 
 @dataclass(frozen=True)
@@ -111,7 +107,7 @@ class CallConfig:
     media_timeout: float = 60.0  # Rule 8; 0 turns it off
 
 
-class CallManager:
+class CallManager(CalleeSide):
     def __init__(
         self,
         *,
@@ -137,6 +133,12 @@ class CallManager:
         self._by_key: dict[str, tuple[Call, Leg]] = {}  # INVITE transactions, both sides
         self._by_dialog: dict[DialogId, tuple[Call, Leg]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self.server_name = self.config.server
+        self.busy: dict[str, int] = {}  # live legs per party (extension): who is on a call
+        # Set by the contact center (`engine.acd.center`):
+        self.destinations: Callable[[Call, Destination], None] | None = None
+        self.on_call_end: Callable[[Call], None] | None = None
+        self.on_busy: Callable[[str, int], None] | None = None
 
     # === entry points (from engine.signalling) =========================================
     def on_invite(self, key: str, request: Request, peer: Peer) -> None:
@@ -326,138 +328,91 @@ class CallManager:
             call.service = target(lambda: self.hang_up(call))
             self._answer_caller(call)
             return
+        if isinstance(target, Destination):
+            if self.destinations is None:
+                self._end(call, EndCause.UNAVAILABLE, by="switch", status=404)
+            else:
+                self.destinations(call, target)
+            return
         if isinstance(target, TrunkEntry):
-            await self._place(
+            self.ring_trunk(
                 call,
-                target.name,
-                Peer(target.transport, target.host, target.port),
-                SipUri(target.host, user=dialled[1:], port=target.port),
+                target,
                 dialled[1:],
                 target.caller_id or caller_number,
-                trunk=target,
+                timeout=self.config.ring_timeout,
+                on_answered=_nothing,
+                on_failed=lambda status: self._direct_failed(call, status),
             )
         else:
-            for binding in self.registrar.bindings(target.number):
-                if call.ended:
-                    break
-                try:
-                    contact = parse_uri(binding.contact)
-                except SipParseError:
-                    continue
-                bpeer = Peer(binding.transport, binding.source_host, binding.source_port)
-                await self._place(
-                    call,
-                    target.number,
-                    bpeer,
-                    contact,
-                    target.number,
-                    caller_number,
-                    display=caller_name,
-                )
-        if call.ended:
+            self.start_attempt(
+                call,
+                target.number,
+                timeout=self.config.ring_timeout,
+                on_answered=_nothing,
+                on_failed=lambda status: self._direct_failed(call, status),
+            )
+
+    def _direct_failed(self, call: Call, status: int) -> None:
+        """A call to one extension or outside number was not answered: end it, telling
+        the caller the best failure (Rule 4)."""
+        if call.ended or status == CANCELLED:
             return
-        if not call.callees:
+        if status == TIMED_OUT:
+            self._end(call, EndCause.NO_ANSWER, by="switch", status=480)
+        elif not call.callees:
             self._end(call, EndCause.UNAVAILABLE, by="switch", status=480)
-            return
-        call.later(self.config.ring_timeout, lambda: self._ring_timeout(call))
-
-    async def _place(
-        self,
-        call: Call,
-        party: str,
-        peer: Peer,
-        uri: SipUri | TelUri | object,
-        to_user: str,
-        from_user: str,
-        *,
-        display: str = "",
-        trunk: TrunkEntry | None = None,
-    ) -> None:
-        """Start one callee leg: a new RTP session and an INVITE with our offer."""
-        try:
-            session = await self.media.open_session()
-        except NoPortsLeft:
-            log.warning("no RTP port left for a leg of call %s", call.id)
-            return
-        if call.ended:
-            session.close()
-            return
-        host, port = self.sip.local_address(peer)
-        leg = Leg(
-            LegRole.CALLEE, party, peer, host, port, session, trunk=trunk.name if trunk else ""
-        )
-        if call.fax:
-            leg.codecs = call.caller.codecs
-        request_uri = uri if isinstance(uri, SipUri | TelUri) else SipUri(peer.host, user=party)
-        to = NameAddr(SipUri(peer.host if trunk else host, user=to_user))
-        from_ = NameAddr(SipUri(host, user=from_user), display or None, (("tag", new_tag()),))
-        sdp = leg.offer()
-        invite = Request.create(
-            Method.INVITE,
-            request_uri,
-            from_=from_,
-            to=to,
-            call_id=new_call_id(host),
-            cseq=1,
-            via=our_via(peer, host, port, new_branch()),
-            contact=our_contact(peer, host, port),
-            headers=[("Allow", ALLOW), ("User-Agent", self.config.server)],
-            body=bytes(sdp),
-            content_type=SDP,
-        )
-        call.callees.append(leg)
-        self._send_invite(call, leg, invite)
-        self._emit_leg(call, leg)
-
-    def _send_invite(self, call: Call, leg: Leg, invite: Request) -> None:
-        if leg.invite_key:
-            self._by_key.pop(leg.invite_key, None)
-        leg.invite = invite
-        try:
-            leg.invite_key = self.sip.send_request(invite, leg.peer)
-        except SipUsageError:
-            log.exception("could not send the INVITE of call %s", call.id)
-            self._callee_failed(call, leg, 500)
-            return
-        self._by_key[leg.invite_key] = (call, leg)
-
-    # === callee responses (Rules 4 and 7) =================================================
-    def _callee_response(self, call: Call, leg: Leg, key: str, response: Response) -> None:
-        status = response.status
-        if status == 100 or key != leg.invite_key:
-            return
-        if status < 200:
-            self._callee_provisional(call, leg, response)
-        elif status < 300:
-            self._callee_answered(call, leg, response)
-        elif status in (401, 407) and self._retry_with_credentials(call, leg, response):
-            return
         else:
-            self._callee_failed(call, leg, status)
+            self._end(call, cause_of_status(status), by="callee", status=status)
 
-    def _callee_provisional(self, call: Call, leg: Leg, response: Response) -> None:
-        if leg.ended or call.ended or call.answered is not None:
+    # === the contact center's hooks ======================================================
+    def attach_service(self, call: Call, service: Service) -> None:
+        """Let ``service`` (an IVR, a queue's waiting music) take the caller: answered
+        now if it was not; whatever served it before stops."""
+        if call.ended:
+            service.stop()
             return
-        if leg.dialog is None and response.to.tag:
-            try:
-                leg.dialog = Dialog.uac(leg.invite, response)  # type: ignore[arg-type]
-            except (SipParseError, SipUsageError):
-                return
-        leg.state = LegState.EARLY
-        early = False
-        if response.body and leg.stream is None:
-            try:
-                early = leg.accept(SessionDescription.parse(response.body)) is not None
-            except SipParseError:
-                early = False
-        if early and call.caller.stream is not None:
-            call.early_media(leg)
-            self._ring_caller(call, leg, with_media=True)
-        elif not call.ringing:
-            self._ring_caller(call, leg, with_media=False)
+        if call.service is not None:
+            call.service.stop()
+        call.service = service
+        caller = call.caller
+        if caller.state is not LegState.ANSWERED:
+            self._answer_caller(call)
+        elif caller.stream is not None and call.answered is None:
+            self._media_ready(call)
+
+    def drop_callee(self, call: Call, cause: EndCause = EndCause.NORMAL) -> Leg | None:
+        """The answered callee leaves the call (blind transfer): BYE to it, the caller
+        stays, its recording goes on. Returns the leg that left."""
+        leg = call.answered
+        if leg is None or call.ended:
+            return None
+        call.unbridge()
+        if not leg.ended:
+            if leg.dialog is not None:
+                self._bye(leg.dialog, leg.peer)
+            leg.state = LegState.ENDED
+            self._leg_ended(call, leg, cause, 0)
+        return leg
+
+    def _connected(self, call: Call, leg: Leg) -> None:
+        """A callee answered (after `callee.CalleeSide` cancelled the rivals)."""
+        call.answered = leg
+        if call.caller.state is not LegState.ANSWERED:
+            self._answer_caller(call)
+            return
+        if call.service is not None:
+            call.service.stop()
+            call.service = None
+        self._media_ready(call)
 
     def _ring_caller(self, call: Call, leg: Leg, *, with_media: bool) -> None:
+        """Tell the caller a callee rings (180, or 183 with early media); a caller the
+        switch answered already (IVR, queue) hears its music instead."""
         caller = call.caller
+        if caller.state is LegState.ANSWERED:
+            self._emit(CallRinging(time.time(), call.id, leg.id))
+            return
         if caller.ended or caller.invite is None:
             return
         if with_media and caller.local_sdp is not None:
@@ -472,102 +427,6 @@ class CallManager:
             call.ringing = True
             caller.state = LegState.EARLY
             self._emit(CallRinging(time.time(), call.id, leg.id))
-
-    def _callee_answered(self, call: Call, leg: Leg, response: Response) -> None:
-        invite = leg.invite
-        assert invite is not None
-        dialog = leg.dialog
-        if dialog is None or dialog.id != DialogId.of_response(response):
-            try:
-                dialog = Dialog.uac(invite, response)
-            except (SipParseError, SipUsageError):
-                log.warning("a 2xx for call %s that starts no dialog", call.id)
-                return
-        else:
-            dialog.update_from_response(response)
-        ack = dialog.create_ack(invite.cseq.seq, branch=new_branch())
-        self.sip.send_ack(ack, leg.peer)
-        if call.ended or leg.ended or (call.answered is not None and call.answered is not leg):
-            # Rule 4: a second answer, or one after the call ended: ACK, then BYE.
-            self._bye(dialog, leg.peer)
-            return
-        if leg.state is LegState.ANSWERED:
-            return  # a retransmitted 2xx: ACKed again above
-        leg.dialog = dialog
-        self._by_dialog[dialog.id] = (call, leg)
-        stream = None
-        if response.body:
-            try:
-                stream = leg.accept(SessionDescription.parse(response.body))
-            except SipParseError:
-                stream = None
-        elif leg.stream is not None:
-            stream = leg.stream  # the answer came with early media already (§13.2.1)
-        if stream is None:
-            self._bye(dialog, leg.peer)
-            leg.state = LegState.ENDED
-            self._leg_ended(call, leg, EndCause.NO_CODEC, 488)
-            self._end(call, EndCause.NO_CODEC, by="callee", status=488)
-            return
-        leg.state = LegState.ANSWERED
-        leg.answered_at = time.time()
-        call.answered = leg
-        for other in call.callees:
-            if other is not leg and not other.ended:
-                self.sip.cancel(other.invite_key)
-                other.state = LegState.ENDED
-                self._leg_ended(call, other, EndCause.CANCELLED, 0)
-        self._emit(CallAnswered(leg.answered_at, call.id, leg.id, leg.party))
-        self._answer_caller(call)
-
-    def _retry_with_credentials(self, call: Call, leg: Leg, response: Response) -> bool:
-        trunk = self.trunks().get(leg.trunk) if leg.trunk else None
-        invite = leg.invite
-        if trunk is None or not trunk.username or leg.auth_tried or invite is None:
-            return False
-        name = "www-authenticate" if response.status == 401 else "proxy-authenticate"
-        try:
-            challenge: Challenge = choose_challenge(response.headers.get_all(name))
-            value = authorization(
-                challenge,
-                method=Method.INVITE,
-                uri=str(invite.uri),
-                username=trunk.username,
-                password=trunk.password,
-                cnonce=new_tag(),
-            )
-        except SipParseError:
-            return False
-        leg.auth_tried = True
-        retry = Request(
-            headers=invite.headers.copy(), body=invite.body, method=invite.method, uri=invite.uri
-        )
-        retry.headers.set(
-            "Via", str(our_via(leg.peer, leg.local_host, leg.local_port, new_branch()))
-        )
-        retry.headers.set("CSeq", f"{invite.cseq.seq + 1} INVITE")
-        retry.headers.set(
-            "Authorization" if response.status == 401 else "Proxy-Authorization", value
-        )
-        self._send_invite(call, leg, retry)
-        return True
-
-    def _callee_failed(self, call: Call, leg: Leg, status: int) -> None:
-        if leg.ended:
-            return
-        leg.state = LegState.ENDED
-        self._leg_ended(call, leg, cause_of_status(status), status)
-        if call.ended or call.answered is not None:
-            return
-        if all(callee.ended for callee in call.callees):
-            failures = [c.sip_status for c in call.callees if c.sip_status and c.sip_status != 487]
-            final = best_failure(failures)
-            self._end(call, cause_of_status(final), by="callee", status=final)
-
-    def _ring_timeout(self, call: Call) -> None:
-        if call.ended or call.answered is not None:
-            return
-        self._end(call, EndCause.NO_ANSWER, by="switch", status=480)
 
     # === answering the caller (Rules 3 and 5) ============================================
     def _answer_caller(self, call: Call) -> None:
@@ -723,6 +582,12 @@ class CallManager:
                 self.sip.cancel(leg.invite_key)
             leg.state = LegState.ENDED
             self._leg_ended(call, leg, cause, 0)
+        call.attempts.clear()
+        if self.on_call_end is not None:
+            try:
+                self.on_call_end(call)
+            except Exception:
+                log.exception("the contact center failed on the end of call %s", call.id)
         info = call.close_media()
         for leg in call.legs:
             self._by_key.pop(leg.invite_key, None)
@@ -757,7 +622,17 @@ class CallManager:
     def _emit(self, event: Event) -> None:
         self.events.emit(event)
 
+    def _busy(self, party: str, change: int) -> None:
+        count = self.busy.get(party, 0) + change
+        if count > 0:
+            self.busy[party] = count
+        else:
+            self.busy.pop(party, None)
+        if self.on_busy is not None:
+            self.on_busy(party, max(count, 0))
+
     def _emit_leg(self, call: Call, leg: Leg) -> None:
+        self._busy(leg.party, 1)
         remote = f"{leg.peer.host}:{leg.peer.port}"
         self._emit(
             LegStarted(
@@ -774,9 +649,19 @@ class CallManager:
 
     def _leg_ended(self, call: Call, leg: Leg, cause: EndCause, status: int) -> None:
         leg.cause, leg.sip_status = cause, status
+        self._busy(leg.party, -1)
+        if not call.ended and leg is not call.caller and leg is not call.answered:
+            if call.relay is not None and call.relay.b is leg.session:
+                call.relay.stop()  # its early media
+                call.relay = None
+            leg.session.close()  # an attempt's leg: its port is free again at once
         self._emit(
             LegEnded(time.time(), call.id, leg.id, cause, status, leg.codec_name, leg.answered_at)
         )
+
+
+def _nothing(leg: Leg) -> None:
+    pass
 
 
 def _side(call: Call, leg: Leg) -> str:

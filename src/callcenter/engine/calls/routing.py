@@ -11,8 +11,12 @@ the challenge headers when credentials are missing).
 - From anywhere else: digest credentials of an extension in ``Proxy-Authorization``
   (RFC 3261 §22.3), checked by the registrar's authenticator, failures counted by its
   per-source limiter; then another extension (registered: else 480), a service number,
-  or "0" + an outside number through the first enabled trunk if the extension may dial
-  out (403 otherwise; 503 without a trunk). Anything else: 404.
+  a feature code of the contact center ("*01"...), a number of an inbound route that
+  names no trunk (the hotline 4000), or "0" + an outside number through the first
+  enabled trunk if the extension may dial out (403 otherwise; 503 without a trunk).
+  Anything else: 404.
+- A destination ``queue:NAME`` or ``flow:NAME`` (an inbound route's) is handed to the
+  contact center as a :class:`Destination`.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from callcenter.engine.calls.call import Service
+from callcenter.engine.calls.destinations import Destination, Kind, parse_destination
 from callcenter.engine.calls.services import SERVICES
 from callcenter.engine.events import CallDirection
 from callcenter.engine.ports import ExtensionEntry, InboundRoute, TrunkEntry
@@ -30,7 +35,7 @@ from callcenter.sip.message import Request
 from callcenter.sip.transaction import Peer
 from callcenter.sip.uri import SipUri, TelUri
 
-Target = ExtensionEntry | TrunkEntry | type[Service]
+Target = ExtensionEntry | TrunkEntry | type[Service] | Destination
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,8 @@ class Router:
         self.extensions = extensions
         self.trunks = trunks
         self.routes = routes
+        # Feature codes ("*01" agent login...): set by the contact center.
+        self.is_feature: Callable[[str], bool] = lambda number: False
 
     def route(self, request: Request, peer: Peer, now: float) -> Route | Rejection:
         caller_name = request.from_.display_name or ""
@@ -106,7 +113,14 @@ class Router:
         enabled = sorted((t for t in self.trunks().values() if t.enabled), key=lambda t: t.name)
         return enabled[0] if enabled else None
 
-    def _target(self, caller: str, dialled: str, *, from_trunk: bool) -> Target | Rejection:
+    def _target(
+        self, caller: str, dialled: str, *, from_trunk: bool, depth: int = 0
+    ) -> Target | Rejection:
+        destination = parse_destination(dialled)
+        if destination is None or destination.kind is Kind.HANGUP:
+            return Rejection(404, "Not Found (no such number)")
+        if destination.kind is not Kind.NUMBER:
+            return destination  # a queue or an IVR flow: the contact center takes it
         extensions = self.extensions()
         if dialled in extensions:
             if not self.registrar.is_registered(dialled):
@@ -115,6 +129,12 @@ class Router:
         service = SERVICES.get(dialled)
         if service is not None:
             return service
+        if not from_trunk and self.is_feature(dialled):
+            return destination
+        if not from_trunk and depth == 0:
+            hotline = self.inbound_route("", dialled)  # a number any trunk and phone reach
+            if hotline is not None and hotline.trunk == "":
+                return self._target(caller, hotline.destination, from_trunk=True, depth=1)
         if not from_trunk and len(dialled) > 1 and dialled.startswith("0"):
             entry = extensions.get(caller)
             if entry is None or not entry.outbound_allowed:

@@ -1,0 +1,332 @@
+"""The contact center in a running Engine on loopback, with scripted phones: a caller
+through the IVR into a queue, offered to agents, answered, transferred; misses,
+abandons, and agents logging in from the keypad.
+
+As in test_calls, every test ends by checking that no call, RTP port or file descriptor
+is left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from callcenter.engine.acd.states import AgentState, AgentStatus
+from callcenter.engine.calls import CallConfig
+from callcenter.engine.events import (
+    AgentConnected,
+    AgentMissed,
+    AgentOffered,
+    AgentStatusChanged,
+    CallEnded,
+    CallTransferred,
+    IvrLeft,
+    MissReason,
+    QueueJoined,
+    QueueLeft,
+    QueueOutcome,
+    RecordingSaved,
+)
+from callcenter.engine.ivr.flow import Flow
+from callcenter.engine.ports import (
+    AgentEntry,
+    ExtensionEntry,
+    InboundRoute,
+    MemoryEventSink,
+    QueueEntry,
+    StaticDirectory,
+    TierEntry,
+)
+from callcenter.engine.switch import Engine, EngineConfig
+from callcenter.rtp.packet import RtpPacket
+from callcenter.sip.message import Request, Response
+from tests.engine.callphone import CallPhone, remote_media, sdp
+from tests.engine.test_calls import Switch, _fds
+
+EXTENSIONS = {
+    n: ExtensionEntry(number=n, sip_password=n, display_name=f"Phone {n}")
+    for n in ("70001", "70002", "70003", "70004")
+}
+AGENTS = {a: AgentEntry(a, f"Agent {a}") for a in ("80001", "80002", "80003")}
+DEMO = Flow.from_dict(
+    "demo",
+    {
+        "start": "main",
+        "nodes": [
+            {
+                "kind": "menu",
+                "id": "main",
+                "prompt": "demo-menu",
+                "choices": {"1": "service", "0": "operator"},
+                "timeout": 3.0,
+                "retries": 2,
+                "failure": "bye",
+            },
+            {"kind": "transfer", "id": "service", "destination": "queue:service"},
+            {"kind": "transfer", "id": "operator", "destination": "70004"},
+            {"kind": "hangup", "id": "bye"},
+        ],
+    },
+)
+
+
+def queue(**changes: object) -> QueueEntry:
+    fields: dict[str, object] = {
+        "name": "service",
+        "strategy": "linear",
+        "tiers": (TierEntry("80001", 1, 1), TierEntry("80002", 1, 2)),
+        "ring_timeout": 5.0,
+        "wrap_up": 0.3,
+        "announce_interval": 0.0,
+        "no_answer_delay": 30.0,
+    }
+    fields.update(changes)
+    return QueueEntry(**fields)  # type: ignore[arg-type]
+
+
+def run(
+    test: Callable[[Switch], Awaitable[None]],
+    tmp_path: Path,
+    *,
+    service: QueueEntry | None = None,
+) -> None:
+    async def main() -> None:
+        sink = MemoryEventSink()
+        low = random.randrange(40000, 50000, 2)
+        config = EngineConfig(
+            nonce_secret=b"n" * 32,
+            sip_host="127.0.0.1",
+            sip_port=0,
+            tcp=False,
+            rtp_low=low,
+            rtp_high=low + 99,
+            recordings=tmp_path / "rec",
+        )
+        directory = StaticDirectory(
+            EXTENSIONS,
+            routes=(InboundRoute("4000", "flow:demo"),),
+            queues={"service": service or queue()},
+            agents=AGENTS,
+            flows={"demo": DEMO},
+        )
+        engine = Engine(config, directory, sink)
+        engine.calls.config = CallConfig(
+            ring_timeout=5.0, recordings=tmp_path / "rec", t1=0.05, t2=0.4
+        )
+        await engine.start()
+        fds = _fds()
+        switch = Switch(engine, sink, tmp_path / "rec")
+        try:
+            try:
+                await test(switch)
+            finally:
+                switch.close_phones()
+            assert await switch.settle(lambda: not engine.calls.calls)
+            assert engine.media.pool.in_use == 0
+            await asyncio.sleep(0.1)
+            assert _fds() <= fds
+        finally:
+            await engine.stop()
+
+    asyncio.run(main())
+
+
+async def call_hotline(customer: CallPhone) -> tuple[Request, Response]:
+    """The customer calls 4000; the IVR answers."""
+    rtp = await customer.rtp()
+    invite, _ = await customer.invite("4000", sdp(rtp.port), wait=False)
+    while True:
+        response = await customer.expect_response(final=False)
+        if response.status >= 200:
+            break
+    assert response.status == 200
+    customer.send(customer.ack_for(invite, response))
+    return invite, response
+
+
+def press(customer: CallPhone, invite: Request, ok: Response, digit: str) -> None:
+    customer.send(
+        customer.in_dialog(
+            "INFO",
+            invite,
+            ok,
+            body=f"Signal={digit}\r\nDuration=160\r\n",
+            content_type="application/dtmf-relay",
+        )
+    )
+
+
+async def answer(agent: CallPhone) -> tuple[Request, Response]:
+    incoming = await agent.expect_request("INVITE", timeout=8.0)
+    rtp = await agent.rtp()
+    ok = agent.answer(incoming, 200, sdp(rtp.port))
+    agent.send(ok)
+    await agent.expect_request("ACK")
+    return incoming, ok
+
+
+def test_a_caller_goes_through_the_ivr_to_an_agent_and_is_transferred(tmp_path: Path) -> None:
+    async def scenario(switch: Switch) -> None:
+        center = switch.engine.center
+        customer = await switch.phone("70001")
+        first, second = await switch.phone("70002"), await switch.phone("70003")
+        center.login("80001", "70002")
+        invite, ok = await call_hotline(customer)
+        await asyncio.sleep(0.2)
+        press(customer, invite, ok, "1")
+        incoming, _agent_ok = await answer(first)
+        assert await switch.settle(lambda: bool(switch.events(AgentConnected)))
+        call_id = switch.events(QueueJoined)[0].call
+        assert switch.events(IvrLeft)[0].destination == "queue:service"
+        connected = switch.events(AgentConnected)[0]
+        assert (connected.agent, connected.extension, connected.queue) == (
+            "80001",
+            "70002",
+            "service",
+        )
+        left = [e for e in switch.events(QueueLeft) if e.call == call_id]
+        assert left[0].outcome is QueueOutcome.ANSWERED
+        assert center.acd.agents["80001"].state is AgentState.IN_CALL
+
+        # Both directions carry audio.
+        customer_rtp, agent_rtp = customer.rtps[-1], first.rtps[-1]
+        to_customer, to_agent = remote_media(ok), remote_media(incoming)
+        customer_rtp.drain()
+        for _ in range(20):
+            customer_rtp.send(to_customer[:2])
+            agent_rtp.send(to_agent[:2])
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.2)
+        assert len([RtpPacket.parse(d) for d in agent_rtp.drain()]) >= 15
+        assert len([RtpPacket.parse(d) for d in customer_rtp.drain()]) >= 15
+
+        # Blind transfer to extension 70003: the first agent gets BYE and wraps up.
+        center.transfer(call_id, "70003", by="80001")
+        bye = await first.expect_request("BYE")
+        first.send(first.answer(bye, 200))
+        await answer(second)
+        assert switch.events(CallTransferred)[0].destination == "70003"
+        assert center.acd.agents["80001"].state in (AgentState.WRAP_UP, AgentState.IDLE)
+        await asyncio.sleep(0.5)
+        assert center.acd.agents["80001"].state is AgentState.IDLE
+
+        customer.send(customer.in_dialog("BYE", invite, ok))
+        bye = await second.expect_request("BYE")
+        second.send(second.answer(bye, 200))
+        assert await switch.settle(lambda: bool(switch.events(RecordingSaved)))
+        assert switch.events(CallEnded)[-1].call == call_id
+
+    run(scenario, tmp_path)
+
+
+def test_an_agent_who_does_not_answer_is_skipped_and_the_next_one_rings(tmp_path: Path) -> None:
+    async def scenario(switch: Switch) -> None:
+        center = switch.engine.center
+        customer = await switch.phone("70001")
+        first, second = await switch.phone("70002"), await switch.phone("70003")
+        center.login("80001", "70002")
+        center.login("80002", "70003")
+        invite, ok = await call_hotline(customer)
+        await asyncio.sleep(0.2)
+        press(customer, invite, ok, "1")
+        ignored = await first.expect_request("INVITE")  # linear: 80001 first; never answers
+        first.send(first.answer(ignored, 180))
+        await answer(second)
+        cancel = await first.expect_request("CANCEL")
+        first.send(first.answer(cancel, 200))
+        first.send(first.answer(ignored, 487))
+        missed = switch.events(AgentMissed)
+        assert [(m.agent, m.reason) for m in missed] == [("80001", MissReason.NO_ANSWER)]
+        assert switch.events(AgentConnected)[0].agent == "80002"
+        assert center.acd.agents["80001"].state is AgentState.IDLE
+        assert center.acd.agents["80001"].skip_until > 0
+        customer.send(customer.in_dialog("BYE", invite, ok))
+        bye = await second.expect_request("BYE")
+        second.send(second.answer(bye, 200))
+
+    run(scenario, tmp_path, service=queue(ring_timeout=1.0))
+
+
+def test_a_caller_who_hangs_up_in_the_queue_is_abandoned_and_frees_the_ringing_agent(
+    tmp_path: Path,
+) -> None:
+    async def scenario(switch: Switch) -> None:
+        center = switch.engine.center
+        customer = await switch.phone("70001")
+        first = await switch.phone("70002")
+        center.login("80001", "70002")
+        invite, ok = await call_hotline(customer)
+        await asyncio.sleep(0.2)
+        press(customer, invite, ok, "1")
+        ringing = await first.expect_request("INVITE")
+        first.send(first.answer(ringing, 180))
+        customer.send(customer.in_dialog("BYE", invite, ok))
+        cancel = await first.expect_request("CANCEL")
+        first.send(first.answer(cancel, 200))
+        first.send(first.answer(ringing, 487))
+        assert await switch.settle(lambda: bool(switch.events(CallEnded)))
+        left = switch.events(QueueLeft)[0]
+        assert left.outcome is QueueOutcome.ABANDONED
+        assert switch.events(AgentMissed)[0].reason is MissReason.CALLER_GONE
+        assert center.acd.agents["80001"].state is AgentState.IDLE
+        assert center.acd.agents["80001"].missed_in_row == 0
+
+    run(scenario, tmp_path)
+
+
+def test_a_caller_waits_until_an_agent_logs_in(tmp_path: Path) -> None:
+    async def scenario(switch: Switch) -> None:
+        center = switch.engine.center
+        customer = await switch.phone("70001")
+        first = await switch.phone("70002")
+        invite, ok = await call_hotline(customer)
+        await asyncio.sleep(0.2)
+        press(customer, invite, ok, "1")
+        assert await switch.settle(lambda: bool(switch.events(QueueJoined)))
+        await asyncio.sleep(0.3)
+        assert not switch.events(AgentOffered)
+        center.login("80001", "70002")
+        await answer(first)
+        assert switch.events(QueueLeft)[0].wait >= 0.3
+        customer.send(customer.in_dialog("BYE", invite, ok))
+        bye = await first.expect_request("BYE")
+        first.send(first.answer(bye, 200))
+
+    run(scenario, tmp_path)
+
+
+def test_an_agent_logs_in_and_out_from_the_keypad(tmp_path: Path) -> None:
+    async def scenario(switch: Switch) -> None:
+        center = switch.engine.center
+        phone = await switch.phone("70002")
+        rtp = await phone.rtp()
+        invite, _ = await phone.invite("*01", sdp(rtp.port), wait=False)
+        while (response := await phone.expect_response(final=False)).status < 200:
+            pass
+        assert response.status == 200
+        phone.send(phone.ack_for(invite, response))
+        await asyncio.sleep(0.3)
+        for digit in "80001#":
+            press(phone, invite, response, digit)
+        await asyncio.sleep(0.5)
+        for digit in "80001#":
+            press(phone, invite, response, digit)
+        bye = await phone.expect_request("BYE", timeout=15.0)
+        phone.send(phone.answer(bye, 200))
+        agent = center.acd.agents["80001"]
+        assert agent.status is AgentStatus.READY
+        assert agent.extension == "70002"
+        changed = switch.events(AgentStatusChanged)
+        assert (changed[-1].status, changed[-1].extension) == ("ready", "70002")
+
+        invite, _ = await phone.invite("*02", sdp(rtp.port), wait=False)
+        while (response := await phone.expect_response(final=False)).status < 200:
+            pass
+        phone.send(phone.ack_for(invite, response))
+        bye = await phone.expect_request("BYE", timeout=15.0)
+        phone.send(phone.answer(bye, 200))
+        assert agent.status is AgentStatus.LOGGED_OUT
+
+    run(scenario, tmp_path)
