@@ -2,7 +2,8 @@
 for every operation, generated inputs (valid and invalid) never cause a 500 and every
 answer conforms to the document (status, content type, body). The examples are bounded
 so the suite stays quick; each operation runs as the agent 李娜 with an API token, over
-a few real tickets, so that valid ids are found too."""
+a few real tickets, so that valid ids are found too, and with a real switch running (the
+agents', calls' and queues' endpoints)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from callcenter.api.models import ApiToken
 from callcenter.api.openapi import document
 from callcenter.boss.models import BossEndpoint
 from callcenter.tickets.choices import Kind, State
+from tests.api.conftest import Running
 
 schema = schemathesis.openapi.from_dict(document())
 application = get_wsgi_application()
@@ -68,6 +70,6 @@ def token(lina: Any, sunli: Any, futian: Unit, make_ticket: Any) -> str:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,
 )
-def test_the_api_keeps_its_contract(case: Any, token: str) -> None:
+def test_the_api_keeps_its_contract(case: Any, token: str, running: Running) -> None:
     response = case.call(app=application, headers={"Authorization": f"Bearer {token}"})
     case.validate_response(response, checks=CHECKS)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
+from callcenter.api import openapi_switch
 from callcenter.api.http import endpoint, json_response
 from callcenter.api.views import MAX_ID, MAX_PAGE_SIZE, RUNNERS
 from callcenter.tickets.choices import FeedbackKind, Kind, Priority, State
@@ -174,7 +175,9 @@ def document() -> dict[str, Any]:
             "title": "Callcenter API",
             "version": "1",
             "description": (
-                "Tickets and work orders of the service desk, and the BOSS interface. "
+                "Tickets and work orders of the service desk, the BOSS interface, and the "
+                "switch: agents (login, status, wrap-up), live calls (hang up, transfer) "
+                "and queue figures. "
                 "Authenticate with `Authorization: Bearer <token>` (an API token issued "
                 "in the admin) or the session of a logged-in user (with `X-CSRFToken` on "
                 "unsafe methods). Every error is `{code, message, field}`; messages are "
@@ -183,6 +186,7 @@ def document() -> dict[str, Any]:
         },
         "security": [{"bearer": []}, {"session": []}],
         "paths": {
+            **openapi_switch.paths(),
             "/api/tickets/": {
                 "get": {
                     "operationId": "listTickets",
@@ -261,6 +265,7 @@ def document() -> dict[str, Any]:
                 },
             },
             "schemas": {
+                **openapi_switch.schemas(),
                 "Error": {
                     "type": "object",
                     "required": ["code", "message", "field"],

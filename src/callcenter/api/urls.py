@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from callcenter.api import openapi, views
+from callcenter.api import openapi, switch_views, views
 from callcenter.boss import api as boss_api
 
 app_name = "api"
@@ -13,5 +13,15 @@ urlpatterns = [
     path("tickets/<str:ticket_id>/boss/forward", boss_api.forward_view, name="boss-forward"),
     path("tickets/<str:ticket_id>/boss", boss_api.link_view, name="boss-link"),
     path("boss/updates", boss_api.updates_view, name="boss-updates"),
+    path("agents/", switch_views.agents_view, name="agents"),
+    path("agents/<str:agent_id>", switch_views.agent_view, name="agent"),
+    path("agents/<str:agent_id>/login", switch_views.login_view, name="agent-login"),
+    path("agents/<str:agent_id>/logout", switch_views.logout_view, name="agent-logout"),
+    path("agents/<str:agent_id>/status", switch_views.status_view, name="agent-status"),
+    path("agents/<str:agent_id>/wrap-up/end", switch_views.end_wrap_up_view, name="wrap-up-end"),
+    path("calls/", switch_views.calls_view, name="calls"),
+    path("calls/<str:call_id>/hangup", switch_views.hangup_view, name="call-hangup"),
+    path("calls/<str:call_id>/transfer", switch_views.transfer_view, name="call-transfer"),
+    path("queues/", switch_views.queues_view, name="queues"),
     re_path(r"^(?P<rest>.*)$", views.not_found_view),
 ]

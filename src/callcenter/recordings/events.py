@@ -18,15 +18,19 @@ loses only what it carried:
    folder (``..``) is refused and logged.
 5. `EngineStarted` of a node ends every call and leg of that node still open, at that
    time, with cause ``shutdown``: they cannot have survived the restart.
-Holds and DTMF digits are not stored (yet).
+The contact center's events (IVR, queues, agents, supervisors) are stored by
+`recordings.activity_events` in the same batch and transaction, with the same rules; the
+queue_log lines they make (`recordings.queue_log`) are appended after the commit.
+Holds count only toward a queue call's hold time; DTMF digits are not stored.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from functools import partial
 
-from django.db import models, transaction
+from django.db import transaction
 
 from callcenter.engine.events import (
     CallAnswered,
@@ -39,8 +43,16 @@ from callcenter.engine.events import (
     LegStarted,
     RecordingSaved,
 )
+from callcenter.recordings import activity_events, queue_log
+from callcenter.recordings.activity_events import ACTIVITY_EVENTS
 from callcenter.recordings.choices import Cause, HangupBy
-from callcenter.recordings.models import CallLeg, CallRecord, Recording, safe_relative_path
+from callcenter.recordings.models import (
+    CallLeg,
+    CallRecord,
+    Recording,
+    fit_columns,
+    safe_relative_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +67,8 @@ CALL_EVENTS = (
     CallEnded,
     RecordingSaved,
 )
-STORED_EVENTS = (*CALL_EVENTS, EngineStarted)  # what apply_call_events looks at
+STORED_EVENTS = (*CALL_EVENTS, *ACTIVITY_EVENTS, EngineStarted)  # what is looked at
+_fit = fit_columns
 
 
 def _when(seconds: float) -> datetime:
@@ -67,10 +80,15 @@ class _Batch:
 
     def __init__(self, events: list[Event], node: str) -> None:
         self.node = node
-        ids = {event.call for event in events if isinstance(event, CALL_EVENTS)}
+        ids = {
+            call
+            for event in events
+            if isinstance(event, STORED_EVENTS) and (call := getattr(event, "call", ""))
+        }
         self.calls = {
             record.call_id: record for record in CallRecord.objects.filter(call_id__in=ids)
         }
+        self.lines: list[queue_log.QueueLogLine] = []  # appended after the commit
 
     def call(self, call_id: str, at: float) -> CallRecord:
         record = self.calls.get(call_id)
@@ -81,22 +99,22 @@ class _Batch:
             self.calls[call_id] = record
         return record
 
+    def find(self, call_id: str) -> CallRecord | None:
+        """The call's record when there is one (never created)."""
+        if not call_id:
+            return None
+        record = self.calls.get(call_id)
+        if record is None:
+            record = CallRecord.objects.filter(call_id=call_id).first()
+            if record is not None:
+                self.calls[call_id] = record
+        return record
+
     def leg(self, record: CallRecord, leg_id: str, at: float) -> CallLeg:
         leg, _created = CallLeg.objects.get_or_create(
             call=record, leg=leg_id, defaults={"started_at": _when(at)}
         )
         return leg
-
-
-def _fit(instance: models.Model) -> models.Model:
-    """Cut text to its column's length: a value too long from the wire must not make the
-    database (PostgreSQL) refuse the event."""
-    for field in instance._meta.concrete_fields:
-        if isinstance(field, models.CharField) and field.max_length:
-            value = getattr(instance, field.attname)
-            if isinstance(value, str) and len(value) > field.max_length:
-                setattr(instance, field.attname, value[: field.max_length])
-    return instance
 
 
 def _started(batch: _Batch, event: CallStarted) -> None:
@@ -202,6 +220,7 @@ def _engine_started(batch: _Batch, event: EngineStarted) -> bool:
     for record in batch.calls.values():  # keep the batch's copies in step
         if record.node == event.node and record.ended_at is None:
             record.ended_at, record.cause, record.hangup_by = at, Cause.SHUTDOWN, HangupBy.SWITCH
+    activity_events.engine_started(batch, event)
     return count > 0
 
 
@@ -223,8 +242,11 @@ def _apply(batch: _Batch, event: Event) -> bool:
         _answered(batch, event)
     elif isinstance(event, CallEnded):
         _ended(batch, event)
+        activity_events.call_ended(batch, event)
+    elif isinstance(event, ACTIVITY_EVENTS):
+        return activity_events.apply_activity(batch, event)
     else:
-        return False  # holds, digits and the other events: not stored
+        return False  # digits and the other events: not stored
     return True
 
 
@@ -239,10 +261,14 @@ def apply_call_events(events: list[Event], node: str) -> bool:
     with transaction.atomic():
         batch = _Batch(events, node)
         for event in events:
+            mark = len(batch.lines)
             try:
                 with transaction.atomic():  # a savepoint: one bad event spoils nothing else
                     changed |= _apply(batch, event)
             except Exception:
                 log.exception("could not store the switch event %r", event)
                 batch.calls.pop(getattr(event, "call", ""), None)  # re-read it if needed
+                del batch.lines[mark:]  # its lines went with its rows
+        if batch.lines:
+            transaction.on_commit(partial(queue_log.append_lines, batch.lines), robust=True)
     return changed

@@ -1,4 +1,5 @@
-"""The call records list's filters (REQUIREMENTS A8: search by time and number)."""
+"""The filters of the call records list (REQUIREMENTS A8: search by time, number and
+queue) and of the agents' status history."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from callcenter.recordings.choices import Cause, Direction
-from callcenter.recordings.models import CallLeg, CallRecordQuerySet
+from callcenter.recordings.choices import AgentStatus, Cause, Direction
+from callcenter.recordings.models import AgentStatusRecord, CallLeg, CallRecordQuerySet, QueueCall
 
 WITH_RECORDING = "yes"
 WITHOUT_RECORDING = "no"
@@ -57,6 +59,16 @@ class CallFilterForm(forms.Form):
             (WITHOUT_RECORDING, _("Without recording")),
         ],
     )
+    queue = forms.ChoiceField(
+        label=_("Queue"),
+        required=False,
+        help_text=_("Calls that passed through this queue."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        queues = QueueCall.objects.order_by("queue").values_list("queue", flat=True).distinct()
+        self.fields["queue"].choices = [("", _("All")), *((name, name) for name in queues)]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -92,4 +104,56 @@ class CallFilterForm(forms.Form):
             calls = calls.filter(recording__isnull=False)
         elif data["recording"] == WITHOUT_RECORDING:
             calls = calls.filter(recording__isnull=True)
+        if data["queue"]:
+            calls = calls.filter(
+                Exists(QueueCall.objects.filter(call=OuterRef("pk"), queue=data["queue"]))
+            )
         return calls
+
+
+class AgentStatusFilterForm(forms.Form):
+    """The status history's filters; `agent` only for those who may see every agent."""
+
+    agent = forms.CharField(label=_("Agent ID"), required=False, max_length=20)
+    date_from = forms.DateField(
+        label=_("From date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=_("To date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *AgentStatus.choices]
+    )
+
+    def __init__(self, *args: Any, every_agent: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not every_agent:
+            del self.fields["agent"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, last = cleaned.get("date_from"), cleaned.get("date_to")
+        if first and last and last < first:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned
+
+    def filter(
+        self, records: models.QuerySet[AgentStatusRecord]
+    ) -> models.QuerySet[AgentStatusRecord]:
+        if not self.is_valid():
+            return records.none()
+        data = self.cleaned_data
+        agent = data.get("agent", "").strip()
+        if agent:
+            records = records.filter(agent=agent)
+        if data["date_from"]:
+            records = records.filter(at__gte=_start_of(data["date_from"]))
+        if data["date_to"]:
+            records = records.filter(at__lt=_start_of(data["date_to"] + timedelta(days=1)))
+        if data["status"]:
+            records = records.filter(status=data["status"])
+        return records

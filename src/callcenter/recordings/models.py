@@ -5,6 +5,18 @@
 - `CallLeg`: one SIP dialog of a call: the caller's, or one the switch placed.
 - `Recording`: the call's stereo WAV in the recordings folder (`RECORDINGS_DIR`).
 
+The contact center's part of a call, and the agents' history (A7, A10):
+
+- `IvrStep`: a node of an IVR flow the call went through (or the flow's exit).
+- `QueueCall`: the call's stay in one queue (a call may pass through several): wait,
+  positions, outcome, and when an agent took it, the talk, hold and wrap-up times.
+- `AgentOffer`: one agent's phone rung for a queue's caller, and what came of it.
+- `TransferRecord`, `SupervisorActionRecord`, `StateRepairRecord`: transfers, what
+  supervisors did (the A7 audit), and what the switch's reconciler repaired.
+- `AgentStatusRecord`: every status an agent chose or was given, with its reason;
+  `AgentPresence`: one row per agent, the last status and state (a restarted switch logs
+  the ready and not-ready ones in again: `recordings.activity.current_presences`).
+
 They are written only by `recordings.events.apply_call_events` (the switch's events) and
 never edited by hand. Who may see which calls: `CallRecordQuerySet.visible_to`.
 """
@@ -23,7 +35,19 @@ from django.utils.translation import gettext_lazy as _
 
 from callcenter.accounts.models import LoginRecord
 from callcenter.accounts.roles import Capability, has_capability
-from callcenter.recordings.choices import Cause, Direction, HangupBy, LegRole
+from callcenter.recordings.choices import (
+    AgentState,
+    AgentStatus,
+    Cause,
+    Direction,
+    HangupBy,
+    IvrNodeKind,
+    LegRole,
+    OfferResult,
+    QueueOutcome,
+    SupervisorActionKind,
+    TransferKind,
+)
 
 
 class CallRecordQuerySet(models.QuerySet["CallRecord"]):
@@ -68,6 +92,17 @@ def safe_relative_path(path: str) -> PurePosixPath | None:
     return relative
 
 
+def fit_columns(instance: models.Model) -> models.Model:
+    """Cut text to its column's length: a value too long from the wire must not make the
+    database (PostgreSQL) refuse the event."""
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, models.CharField) and field.max_length:
+            value = getattr(instance, field.attname)
+            if isinstance(value, str) and len(value) > field.max_length:
+                setattr(instance, field.attname, value[: field.max_length])
+    return instance
+
+
 def _seconds(start: datetime | None, end: datetime | None) -> int | None:
     if start is None or end is None:
         return None
@@ -94,6 +129,10 @@ class CallRecord(models.Model):
         _("hung up by"), max_length=10, choices=HangupBy.choices, blank=True
     )
     sip_status = models.PositiveSmallIntegerField(_("SIP status"), default=0)
+    # Convenience copies of the queue part (`QueueCall`): the first queue the call
+    # joined and the first agent who took it, for the list's column and filter.
+    queue = models.CharField(_("queue"), max_length=50, blank=True, db_index=True)
+    agent = models.CharField(_("agent"), max_length=20, blank=True, db_index=True)
 
     objects = CallRecordQuerySet.as_manager()
 
@@ -183,3 +222,212 @@ class Recording(models.Model):
             return None
         path = Path(settings.RECORDINGS_DIR) / relative
         return path if path.is_file() else None
+
+
+# === the contact center's part of a call =================================================
+class IvrStep(models.Model):
+    """A node of an IVR flow the call reached, with the digits entered there; the last
+    step of a flow has kind ``left`` and the ``destination`` the call left for."""
+
+    call = models.ForeignKey(
+        CallRecord, verbose_name=_("call"), on_delete=models.CASCADE, related_name="ivr_steps"
+    )
+    flow = models.CharField(_("IVR flow"), max_length=50)
+    node = models.CharField(_("node"), max_length=50, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=IvrNodeKind.choices)
+    digits = models.CharField(_("digits"), max_length=64, blank=True)
+    destination = models.CharField(_("destination"), max_length=100, blank=True)
+    variables = models.JSONField(_("variables"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("IVR step")
+        verbose_name_plural = _("IVR steps")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.call.call_id} {self.flow}/{self.node or self.kind}"
+
+
+class QueueCall(models.Model):
+    """The call's stay in one queue, from joining to leaving; when an agent took it,
+    the talk (from the agent's answer to the end of the call or a transfer), the time on
+    hold during it, and the agent's wrap-up after it. Times in seconds."""
+
+    call = models.ForeignKey(
+        CallRecord, verbose_name=_("call"), on_delete=models.CASCADE, related_name="queue_calls"
+    )
+    queue = models.CharField(_("queue"), max_length=50, db_index=True)
+    priority = models.IntegerField(_("priority"), default=0)
+    entered_at = models.DateTimeField(_("entered at"), db_index=True)
+    entry_position = models.PositiveIntegerField(_("position on entry"), default=0)
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    exit_position = models.PositiveIntegerField(_("position on leaving"), default=0)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=QueueOutcome.choices, blank=True
+    )
+    wait_seconds = models.FloatField(_("wait (seconds)"), null=True, blank=True)
+    destination = models.CharField(_("destination"), max_length=100, blank=True)
+    agent = models.CharField(_("agent"), max_length=20, blank=True, db_index=True)
+    extension = models.CharField(_("extension"), max_length=64, blank=True)
+    connected_at = models.DateTimeField(_("connected at"), null=True, blank=True)
+    ring_seconds = models.FloatField(_("ring time (seconds)"), null=True, blank=True)
+    talk_ended_at = models.DateTimeField(_("talk ended at"), null=True, blank=True)
+    transferred = models.BooleanField(_("transferred"), default=False)
+    hold_seconds = models.FloatField(_("hold (seconds)"), default=0)
+    held_since = models.DateTimeField(_("on hold since"), null=True, blank=True)
+    wrap_up_started_at = models.DateTimeField(_("wrap-up started at"), null=True, blank=True)
+    wrap_up_seconds = models.FloatField(_("wrap-up (seconds)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("queue call")
+        verbose_name_plural = _("queue calls")
+        ordering = ["entered_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.call.call_id} in {self.queue}"
+
+    @property
+    def talk_seconds(self) -> int | None:
+        """From the agent's answer to the end of the talk, hold included."""
+        return _seconds(self.connected_at, self.talk_ended_at)
+
+
+class AgentOffer(models.Model):
+    """One agent's phone rung for a queue's caller (`result` empty while it rings)."""
+
+    call = models.ForeignKey(
+        CallRecord, verbose_name=_("call"), on_delete=models.CASCADE, related_name="offers"
+    )
+    queue_call = models.ForeignKey(
+        QueueCall,
+        verbose_name=_("queue call"),
+        on_delete=models.CASCADE,
+        related_name="offers",
+        null=True,
+        blank=True,
+    )
+    queue = models.CharField(_("queue"), max_length=50)
+    agent = models.CharField(_("agent"), max_length=20, db_index=True)
+    extension = models.CharField(_("extension"), max_length=64, blank=True)
+    offered_at = models.DateTimeField(_("offered at"))
+    result = models.CharField(_("result"), max_length=20, choices=OfferResult.choices, blank=True)
+    ring_seconds = models.FloatField(_("ring time (seconds)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent offer")
+        verbose_name_plural = _("agent offers")
+        ordering = ["offered_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.call.call_id} → {self.agent}"
+
+
+class TransferRecord(models.Model):
+    call = models.ForeignKey(
+        CallRecord, verbose_name=_("call"), on_delete=models.CASCADE, related_name="transfers"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=TransferKind.choices)
+    by = models.CharField(_("by"), max_length=64, blank=True)
+    destination = models.CharField(_("destination"), max_length=100, blank=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.call.call_id} → {self.destination}"
+
+
+class SupervisorActionRecord(models.Model):
+    """What a supervisor did (A7 audit). ``call_ref`` (the engine's call ID) is kept even
+    when the call has no record (yet); ``call`` links it when it has one."""
+
+    supervisor = models.CharField(_("supervisor"), max_length=20, db_index=True)
+    action = models.CharField(_("action"), max_length=20, choices=SupervisorActionKind.choices)
+    call_ref = models.CharField(_("call ID"), max_length=100, blank=True, db_index=True)
+    call = models.ForeignKey(
+        CallRecord,
+        verbose_name=_("call"),
+        on_delete=models.SET_NULL,
+        related_name="supervisor_actions",
+        null=True,
+        blank=True,
+    )
+    agent = models.CharField(_("agent"), max_length=20, blank=True, db_index=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("supervisor action")
+        verbose_name_plural = _("supervisor actions")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.supervisor} {self.action} {self.agent or self.call_ref}"
+
+
+class StateRepairRecord(models.Model):
+    """A state the switch's reconciler found unbacked, and what it did about it."""
+
+    agent = models.CharField(_("agent"), max_length=20, blank=True, db_index=True)
+    what = models.CharField(_("found"), max_length=200)
+    repair = models.CharField(_("repair"), max_length=200)
+    call_id = models.CharField(_("call ID"), max_length=100, blank=True)
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("state repair")
+        verbose_name_plural = _("state repairs")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.agent}: {self.what} → {self.repair}"
+
+
+# === the agents ============================================================================
+class AgentStatusRecord(models.Model):
+    """One status an agent took (the history with reasons). ``by``: the agent, a
+    supervisor's ID, or ``system``."""
+
+    agent = models.CharField(_("agent"), max_length=20, db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=AgentStatus.choices)
+    reason = models.CharField(_("reason"), max_length=50, blank=True)
+    extension = models.CharField(_("extension"), max_length=64, blank=True)
+    by = models.CharField(_("by"), max_length=20, blank=True)
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("agent status record")
+        verbose_name_plural = _("agent status history")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.status} {self.reason}".strip()
+
+
+class AgentPresence(models.Model):
+    """The last status and state of one agent, kept up to date by the switch's events."""
+
+    agent = models.CharField(_("agent"), max_length=20, unique=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=AgentStatus.choices, default=AgentStatus.LOGGED_OUT
+    )
+    reason = models.CharField(_("reason"), max_length=50, blank=True)
+    extension = models.CharField(_("extension"), max_length=64, blank=True)
+    since = models.DateTimeField(_("status since"))
+    logged_in_at = models.DateTimeField(_("logged in at"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=AgentState.choices, blank=True)
+    call_id = models.CharField(_("call ID"), max_length=100, blank=True)
+    queue = models.CharField(_("queue"), max_length=50, blank=True)
+    state_since = models.DateTimeField(_("state since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent presence")
+        verbose_name_plural = _("agent presences")
+        ordering = ["agent"]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.status}"

@@ -1,12 +1,18 @@
-"""Call records and recordings (REQUIREMENTS A8, B10): query, details, playback.
+"""Call records and recordings (REQUIREMENTS A8, B10): query, details, playback; the
+agents' status history (A7).
 
 Who sees which calls is `CallRecord.objects.visible_to(user)`: a call one may not see
-is answered 404, as if it did not exist.
+is answered 404, as if it did not exist. The status history shows supervisors and
+administrators every agent, anyone else only themselves.
 """
 
 from __future__ import annotations
 
+import logging
+
+from django.apps import apps
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
@@ -14,12 +20,15 @@ from django.views.decorators.http import require_safe
 
 from callcenter.accounts.actions import audit
 from callcenter.accounts.models import User
-from callcenter.accounts.roles import Capability, require
-from callcenter.recordings.filters import CallFilterForm
-from callcenter.recordings.models import CallRecord, CallRecordQuerySet
+from callcenter.accounts.roles import Capability, has_capability, require
+from callcenter.recordings.filters import AgentStatusFilterForm, CallFilterForm
+from callcenter.recordings.models import AgentStatusRecord, CallRecord, CallRecordQuerySet
 from callcenter.web.ranges import ranged_file_response
 
+log = logging.getLogger(__name__)
+
 CALLS_PER_PAGE = 20
+STATUS_RECORDS_PER_PAGE = 50
 LIVE_CALLS_SHOWN = 100
 
 
@@ -72,7 +81,57 @@ def call_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "legs": call.legs.all(),
             "recording": recording,
             "recording_missing": recording is not None and recording.file() is None,
+            "ivr_steps": call.ivr_steps.all(),
+            "queue_calls": call.queue_calls.prefetch_related("offers"),
+            "loose_offers": call.offers.filter(queue_call__isnull=True),
+            "transfers": call.transfers.all(),
+            "supervisor_actions": (
+                call.supervisor_actions.all()
+                if has_capability(request.user, Capability.SUPERVISE)
+                else None
+            ),
         },
+    )
+
+
+def reason_labels() -> dict[str, str]:
+    """Not-ready reason codes and their labels, from the queues' administration (the
+    `acd` app's ``ReasonCode``) when it is installed; else none, and the pages show the
+    codes. Looked up by name: this app does not depend on that one."""
+    if not apps.is_installed("callcenter.acd"):
+        return {}
+    try:
+        model = apps.get_model("acd", "ReasonCode")
+        return {str(code): str(label) for code, label in model.objects.values_list("code", "label")}
+    except (LookupError, DatabaseError):  # renamed, or its table not migrated yet
+        log.warning("the reason codes could not be read", exc_info=True)
+        return {}
+
+
+@require_safe
+@require(Capability.CALL_RECORDS)
+def agent_status_view(request: HttpRequest) -> HttpResponse:
+    """The status history (ready, not ready with its reason, logged out), newest first."""
+    every_agent = has_capability(request.user, Capability.SUPERVISE)
+    params = request.GET.copy()
+    params.pop("page", None)
+    form = AgentStatusFilterForm(params or None, every_agent=every_agent)
+    records = AgentStatusRecord.objects.all()
+    if not every_agent:
+        assert isinstance(request.user, User)
+        records = records.filter(agent=request.user.agent_id)
+    if params:
+        records = form.filter(records)
+    page = Paginator(records.order_by("-at", "-pk"), STATUS_RECORDS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    labels = reason_labels()
+    for record in page:
+        record.reason_label = labels.get(record.reason, record.reason)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "recordings/agent_status.html",
+        {"form": form, "page": page, "query": params.urlencode(), "every_agent": every_agent},
     )
 
 

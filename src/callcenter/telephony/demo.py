@@ -1,5 +1,6 @@
 """Demo telephony: extensions 70001–70008 (SIP password equal to the number), the trunk
-`demo-gw` and the DID 4008000000 on it (demo data only).
+`demo-gw` and the DID 4008000000 on it (demo data only); the hotline 4000 once the demo
+IVR flow exists (`route_hotline_to`, called by `callcenter.ivr.demo`).
 
 `demo-gw` stands in for the seed's E1 gateway: calls from 127.0.0.1:5090 are taken as
 coming from it, without registration. Every demo extension may dial out (while an agent
@@ -19,10 +20,10 @@ TRUNK = {
     "register": False,
     "description": "演示网关（代替 E1 语音网关）",
 }
-# For now the hotline DID rings extension 70001; the demo IVR (hotline 4000) comes with
-# a later issue and will take this route over (destination 4000).
+# The hotline DID first rings extension 70001; the demo IVR takes it over.
 HOTLINE_DID = "4008000000"
 HOTLINE_DESTINATION = "70001"
+HOTLINE_NUMBER = "4000"  # an inbound route for any trunk: extensions may dial it too
 
 
 def load() -> int:
@@ -47,3 +48,18 @@ def load() -> int:
     )
     created += made
     return created
+
+
+def route_hotline_to(destination: str) -> int:
+    """Route the hotline 4000 and the demo DID to ``destination`` (the demo IVR flow):
+    the DID only while it still leads to the first demo destination, so an
+    administrator's change is kept. Returns how many rows were created."""
+    _route, made = InboundRoute.objects.get_or_create(
+        did=HOTLINE_NUMBER,
+        trunk=None,
+        defaults={"destination": destination, "description": "客服热线（演示，分机可拨）"},
+    )
+    InboundRoute.objects.filter(
+        did=HOTLINE_DID, trunk__name=TRUNK["name"], destination=HOTLINE_DESTINATION
+    ).update(destination=destination)
+    return int(made)

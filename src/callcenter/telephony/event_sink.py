@@ -3,7 +3,9 @@ the database by one task, in order, in batches, then announced to the live pages
 
 `emit` only puts the event on a queue, so the switch never waits for the database. The
 writer drains whatever is queued, applies it in one transaction in a worker thread, and
-tells the channel layer's groups that something changed.
+tells the channel layer's groups that something changed. Then it publishes the batch to
+the event feed (`recordings.feed`, ``/ws/events/``), stored or not: the feed is what
+the switch said.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from callcenter.engine.events import (
     RegistrationChanged,
     TrunkRegistrationChanged,
 )
+from callcenter.recordings import feed
 from callcenter.recordings.events import CALLS_GROUP, STORED_EVENTS, apply_call_events
 from callcenter.telephony.models import Extension, Registration, Trunk
 
@@ -167,10 +170,19 @@ class DjangoEventSink:
                 changed = await sync_to_async(apply_events, thread_sensitive=True)(batch, self.node)
             except Exception:
                 log.exception("could not store %d switch events", len(batch))
+                await self._publish(layer, batch)
                 continue
             self.applied += len(batch)
             if changed and layer is not None:
                 await layer.group_send(REGISTRATIONS_GROUP, {"type": "registrations.changed"})
+            await self._publish(layer, batch)
+
+    async def _publish(self, layer: object, batch: list[Event]) -> None:
+        """The batch to the event feed, after it was stored; logged, not fatal."""
+        try:
+            await feed.publish(layer, batch)
+        except Exception:
+            log.exception("could not publish %d switch events to the feed", len(batch))
 
     async def _apply_calls(self, batch: list[Event]) -> bool:
         """Store the batch's call events (`recordings.events`) before the registrations,

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext as _
 
+from callcenter.acd.destinations import check_destination
 from callcenter.telephony.models import Extension, InboundRoute, Trunk
 from callcenter.telephony.services import service_numbers_text
 
@@ -51,5 +52,11 @@ class InboundRouteForm(forms.ModelForm[InboundRoute]):
         assert isinstance(trunk, forms.ModelChoiceField)
         trunk.empty_label = _("Any trunk")
         self.fields["destination"].help_text = _(
-            "An extension number, or a service number of the switch: %(services)s."
+            "An extension number, a service number of the switch (%(services)s), "
+            "queue:NAME for a queue or flow:NAME for an IVR flow."
         ) % {"services": service_numbers_text()}
+
+    def clean_destination(self) -> str:
+        destination: str = self.cleaned_data["destination"].strip()
+        check_destination(destination, outside=False, hangup=False)
+        return destination

@@ -41,7 +41,17 @@ SERVICE_NUMBERS: tuple[str, ...] = tuple(service.number for service in SERVICES)
 
 
 def known_destination(number: str) -> bool:
-    """Whether calls may be routed to `number`: an existing extension or a service."""
+    """Whether calls may be routed to `number`: an existing extension or a service, or
+    an existing queue or IVR flow (``queue:NAME``, ``flow:NAME``)."""
+    kind, _sep, name = number.partition(":")
+    if kind == "queue" and name:
+        from callcenter.acd.models import Queue
+
+        return Queue.objects.filter(name=name).exists()
+    if kind == "flow" and name:
+        from callcenter.ivr.models import Flow
+
+        return Flow.objects.filter(name=name).exists()
     return number in SERVICE_NUMBERS or Extension.objects.filter(number=number).exists()
 
 

@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 
 from callcenter.accounts.models import User
 from callcenter.accounts.roles import Capability, require
+from callcenter.acd.models import Queue
+from callcenter.ivr.models import Flow
 from callcenter.telephony import actions
 from callcenter.telephony.forms import ExtensionForm, InboundRouteForm, TrunkForm
 from callcenter.telephony.models import Extension, InboundRoute, Trunk
@@ -162,7 +164,15 @@ def route_list_view(request: HttpRequest) -> HttpResponse:
     extensions = dict(
         Extension.objects.filter(number__in=numbers).values_list("number", "display_name")
     )
-    services = {service.number: service.name for service in SERVICES}
+    services: dict[str, object] = {service.number: service.name for service in SERVICES}
+    # Queues and IVR flows are known by their destination strings (queue:NAME, flow:NAME).
+    services.update(
+        (f"queue:{name}", label)
+        for name, label in Queue.objects.values_list("name", "display_name")
+    )
+    services.update(
+        (f"flow:{name}", title) for name, title in Flow.objects.values_list("name", "title")
+    )
     # (route, what the destination is, whether it exists)
     rows = [
         (

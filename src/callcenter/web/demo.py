@@ -12,12 +12,16 @@ from django.conf import settings
 from django.db import transaction
 
 from callcenter.accounts import demo as accounts_demo
+from callcenter.acd import demo as acd_demo
+from callcenter.ivr import demo as ivr_demo
 from callcenter.telephony import demo as telephony_demo
 from callcenter.tickets import demo as tickets_demo
 
 LOADERS: list[tuple[str, Callable[[], int]]] = [
     ("accounts", accounts_demo.load),
     ("telephony", telephony_demo.load),
+    ("acd", acd_demo.load),
+    ("ivr", ivr_demo.load),
     ("tickets", tickets_demo.load),
 ]
 

@@ -51,6 +51,16 @@ MENU: tuple[Section, ...] = (
         ),
     ),
     Section(
+        _("Contact center"),
+        (
+            Entry(_("Queues"), "acd:queue_list", Capability.ADMINISTER),
+            Entry(_("Skills"), "acd:skill_list", Capability.ADMINISTER),
+            Entry(_("Not-ready reasons"), "acd:reason_list", Capability.ADMINISTER),
+            Entry(_("Voice prompts"), "ivr:prompt_list", Capability.ADMINISTER),
+            Entry(_("IVR flows"), "ivr:flow_list", Capability.ADMINISTER),
+        ),
+    ),
+    Section(
         _("Ticket management"),
         (
             Entry(_("New ticket"), "tickets:create", Capability.AGENT_DESK),

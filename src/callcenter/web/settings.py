@@ -18,6 +18,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = CONFIG.data_dir
 # Call recordings: the switch writes them here and reports paths relative to this folder.
 RECORDINGS_DIR = CONFIG.recordings_dir
+# Asterisk's queue_log (`recordings.queue_log`), for reporting tools made for Asterisk;
+# None: not written.
+QUEUE_LOG_PATH = DATA_DIR / "logs" / "queue_log"
 
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
@@ -27,6 +30,8 @@ CALLCENTER_ALLOW_DEMO = CONFIG.allow_demo
 INSTALLED_APPS = [
     "callcenter.accounts",
     "callcenter.telephony",
+    "callcenter.acd",
+    "callcenter.ivr",
     "callcenter.recordings",
     "callcenter.tickets",
     "callcenter.api",

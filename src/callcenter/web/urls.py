@@ -10,6 +10,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("callcenter.accounts.urls")),
     path("telephony/", include("callcenter.telephony.urls")),
+    path("acd/", include("callcenter.acd.urls")),
+    path("ivr/", include("callcenter.ivr.urls")),
     path("recordings/", include("callcenter.recordings.urls")),
     path("tickets/", include("callcenter.tickets.urls")),
     path("dispatch/", include("callcenter.dispatch.urls")),

@@ -6,11 +6,12 @@ calls :meth:`IvrService.start`, hands it every digit the caller presses (RFC 473
 INFO) through :meth:`IvrService.dtmf`, and calls :meth:`IvrService.stop` when the call
 ends or the caller is moved elsewhere. The node rules are those of `engine.ivr.flow`:
 
-Rule 1 (input). Digits count only at a menu or a collect node; they are kept in order
-    (type-ahead from one menu to the next works, and so do digits pressed before the
-    first node ran) and dropped when the flow reaches any other node. A digit pressed
-    during a menu's or a collect's prompt (or its retry prompt) stops that prompt
-    (barge-in); such a prompt is skipped when a digit is waiting.
+Rule 1 (input). Digits are kept in order for the next menu or collect node: type-ahead
+    from one menu to the next works, and so do digits pressed during a play node (a
+    caller who knows the menu presses 1 during the welcome) or before the first node
+    ran. They are dropped when the flow reaches a transfer or hangup node. A digit
+    pressed during a play node's, a menu's or a collect's prompt (or a retry prompt)
+    stops that prompt (barge-in); such a prompt is skipped when a digit is waiting.
 Rule 2 (menu). Play ``prompt``, wait ``timeout`` seconds for one digit. A digit of
     ``choices``: go there. No digit: ``timeout_prompt``, an unknown one: the rest of the
     typed digits are dropped and ``invalid_prompt`` plays; then the menu again, until
@@ -320,13 +321,13 @@ class IvrService(Service):
     def _enter(self, node: Node) -> None:
         self.node = node
         self._entered = ""
-        self._accepting = isinstance(node, Menu | Collect)
+        self._accepting = isinstance(node, Menu | Collect | Play | TimeCondition)
         if not self._accepting:
             self._digits.clear()
 
     async def _step(self, node: Node) -> _Outcome:
         if isinstance(node, Play):
-            await self._play(node.prompt)
+            await self._play(node.prompt, barge_in=True)
             return _Outcome(node.next)
         if isinstance(node, Menu):
             return await self._menu(node)

@@ -1,0 +1,198 @@
+"""The OpenAPI paths and schemas of the switch's endpoints (`api.switch_views`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+JSON = "application/json"
+ERRORS = {
+    400: "Invalid input: the message says what to fix, field names the input.",
+    401: "Not authenticated: no session, or an unknown or revoked token.",
+    403: "Not permitted: not the caller's agent, call or supervised queue.",
+    404: "No such agent or call.",
+    409: "Not possible now (not logged in, extension taken, not in wrap-up...).",
+    413: "The body is too large.",
+    415: "The body is not JSON.",
+    503: "The switch is not running in this process, or did not answer in time.",
+}
+NUMBER = {"type": "number"}
+TEXT = {"type": "string", "maxLength": 100}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _responses(schema: str, *errors: int) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "200": {"description": "OK", "content": {JSON: {"schema": _ref(schema)}}}
+    }
+    for status in errors:
+        found[str(status)] = {
+            "description": ERRORS[status],
+            "content": {JSON: {"schema": _ref("Error")}},
+        }
+    return found
+
+
+def _post(operation: str, summary: str, body: str | None, schema: str) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "operationId": operation,
+        "summary": summary,
+        "responses": _responses(schema, 400, 401, 403, 404, 409, 413, 415, 503),
+    }
+    if body is not None:
+        spec["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(body)}}}
+    return {"post": spec}
+
+
+AGENT_ID = {"name": "agent_id", "in": "path", "required": True, "schema": {"type": "string"}}
+CALL_ID = {"name": "call_id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def paths() -> dict[str, Any]:
+    agent = [AGENT_ID]
+    call = [CALL_ID]
+    return {
+        "/api/agents/": {
+            "get": {
+                "operationId": "listAgents",
+                "summary": "Every agent with its status and state",
+                "responses": _responses("AgentList", 401, 403, 503),
+            }
+        },
+        "/api/agents/{agent_id}": {
+            "parameters": agent,
+            "get": {
+                "operationId": "getAgent",
+                "summary": "One agent's status and state",
+                "responses": _responses("Agent", 401, 403, 404, 503),
+            },
+        },
+        "/api/agents/{agent_id}/login": {
+            "parameters": agent,
+            **_post("loginAgent", "Log the agent in at an extension", "LoginInput", "Agent"),
+        },
+        "/api/agents/{agent_id}/logout": {
+            "parameters": agent,
+            **_post("logoutAgent", "Log the agent out", None, "Agent"),
+        },
+        "/api/agents/{agent_id}/status": {
+            "parameters": agent,
+            **_post("setAgentStatus", "Ready, or not ready with a reason", "StatusInput", "Agent"),
+        },
+        "/api/agents/{agent_id}/wrap-up/end": {
+            "parameters": agent,
+            **_post("endWrapUp", "End the agent's wrap-up early", None, "Agent"),
+        },
+        "/api/calls/": {
+            "get": {
+                "operationId": "listCalls",
+                "summary": "The calls up now",
+                "responses": _responses("CallList", 401, 403, 503),
+            }
+        },
+        "/api/calls/{call_id}/hangup": {
+            "parameters": call,
+            **_post("hangUpCall", "End the call", None, "Call"),
+        },
+        "/api/calls/{call_id}/transfer": {
+            "parameters": call,
+            **_post("transferCall", "Blind transfer", "TransferInput", "Call"),
+        },
+        "/api/queues/": {
+            "get": {
+                "operationId": "listQueues",
+                "summary": "Live figures of every queue",
+                "responses": _responses("QueueList", 401, 403, 503),
+            }
+        },
+    }
+
+
+def schemas() -> dict[str, Any]:
+    agent = {
+        "type": "object",
+        "required": ["agent_id", "status", "state", "extension"],
+        "properties": {
+            "agent_id": {"type": "string"},
+            "name": {"type": "string"},
+            "status": {"enum": ["logged_out", "ready", "not_ready"]},
+            "reason": {"type": "string"},
+            "extension": {"type": "string"},
+            "state": {"enum": ["", "idle", "reserved", "ringing", "in_call", "on_hold", "wrap_up"]},
+            "state_since": NUMBER,
+            "call": {"type": "string"},
+            "queue": {"type": "string"},
+            "wrap_up_until": {"type": ["number", "null"]},
+            "calls_taken": {"type": "integer"},
+        },
+    }
+    call = {
+        "type": "object",
+        "required": ["id", "caller", "dialled"],
+        "properties": {
+            "id": {"type": "string"},
+            "direction": {"enum": ["internal", "inbound", "outbound"]},
+            "caller": {"type": "string"},
+            "dialled": {"type": "string"},
+            "started_at": NUMBER,
+            "answered_by": {"type": "string"},
+            "queue": {"type": "string"},
+            "agent": {"type": "string"},
+            "waiting": {"type": "boolean"},
+        },
+    }
+    queue = {
+        "type": "object",
+        "required": ["name", "waiting", "logged_in", "available"],
+        "properties": {
+            "name": {"type": "string"},
+            "title": {"type": "string"},
+            "strategy": {"type": "string"},
+            "waiting": {"type": "integer"},
+            "longest_wait": NUMBER,
+            "answered": {"type": "integer"},
+            "abandoned": {"type": "integer"},
+            "logged_in": {"type": "integer"},
+            "available": {"type": "integer"},
+        },
+    }
+    return {
+        "Agent": agent,
+        "AgentList": {
+            "type": "object",
+            "required": ["agents"],
+            "properties": {"agents": {"type": "array", "items": _ref("Agent")}},
+        },
+        "Call": call,
+        "CallList": {
+            "type": "object",
+            "required": ["calls"],
+            "properties": {"calls": {"type": "array", "items": _ref("Call")}},
+        },
+        "Queue": queue,
+        "QueueList": {
+            "type": "object",
+            "required": ["queues"],
+            "properties": {"queues": {"type": "array", "items": _ref("Queue")}},
+        },
+        "LoginInput": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["extension"],
+            "properties": {"extension": TEXT, "ready": {"type": "boolean"}, "reason": TEXT},
+        },
+        "StatusInput": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["status"],
+            "properties": {"status": {"enum": ["ready", "not_ready"]}, "reason": TEXT},
+        },
+        "TransferInput": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["destination"],
+            "properties": {"destination": TEXT},
+        },
+    }

@@ -1,0 +1,316 @@
+"""The switch's endpoints: agents, live calls and queues (A5, A6, A13; contract in
+`api.openapi`). Each view checks who may do what, then runs one command of the contact
+center (`engine.acd.center`) on the switch's loop through `telephony.switch`.
+
+- ``GET /api/agents/`` and ``GET /api/agents/<id>``: status (logged out / ready / not
+  ready with reason), state (idle, reserved, ringing, in call, on hold, wrap-up), the
+  extension and the current call.
+- ``POST /api/agents/<id>/login`` ``{extension, ready?, reason?}``, ``.../logout``,
+  ``.../status`` ``{status: ready|not_ready, reason?}``, ``.../wrap-up/end``.
+- ``GET /api/calls/``: the calls up now; ``POST /api/calls/<id>/hangup``,
+  ``POST /api/calls/<id>/transfer`` ``{destination}`` (blind: an extension, ``queue:NAME``,
+  "0" and an outside number).
+- ``GET /api/queues/``: per queue, callers waiting, the longest wait, agents logged in
+  and available, answered and abandoned since the switch started.
+
+Who may: an agent acts on itself and on calls it is on; a supervisor also on the agents
+of the queues it supervises (and their calls); an administrator on everyone. What a
+supervisor or administrator does to another agent is audited (SupervisorAction event).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from callcenter.accounts.choices import Role
+from callcenter.accounts.models import User
+from callcenter.api.errors import ApiError
+from callcenter.api.http import endpoint, json_response, read_json
+from callcenter.engine.acd.center import CommandError
+from callcenter.engine.acd.states import Agent, AgentStatus
+from callcenter.engine.calls.call import Call
+from callcenter.engine.events import SupervisorAction
+from callcenter.engine.switch import Engine
+from callcenter.telephony.switch import SwitchUnavailable, command
+
+STAFF = (Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR)
+
+
+def _messages() -> dict[str, tuple[int, str, str | None]]:
+    """Command error codes: (HTTP status, message, field)."""
+    return {
+        "unknown_agent": (404, _("There is no such agent."), None),
+        "unknown_extension": (400, _("There is no such extension."), "extension"),
+        "extension_taken": (409, _("Another agent is logged in at this extension."), None),
+        "unknown_reason": (400, _("Choose a not-ready reason from the list."), "reason"),
+        "not_logged_in": (409, _("The agent is not logged in."), None),
+        "invalid_status": (409, _("The agent cannot change to this status now."), None),
+        "not_in_wrap_up": (409, _("The agent is not in wrap-up."), None),
+        "no_call": (404, _("There is no such call now."), None),
+        "bad_destination": (
+            400,
+            _("Give an extension, queue:NAME, or 0 and an outside number."),
+            "destination",
+        ),
+        "not_answered": (409, _("The call has not been answered yet."), None),
+    }
+
+
+def _run(action: Any) -> Any:
+    try:
+        return command(action)
+    except SwitchUnavailable:
+        raise ApiError(
+            "switch_unavailable", _("The switch is not running; try again shortly."), status=503
+        ) from None
+    except CommandError as error:
+        status, message, field = _messages().get(
+            error.code, (409, _("The switch refused the command."), None)
+        )
+        raise ApiError(error.code, message, field, status=status) from None
+
+
+def _staff(user: User) -> None:
+    if user.role not in STAFF:
+        raise ApiError("not_permitted", _("Only the customer-service center may do this."))
+
+
+def _may_act_on(user: User, engine: Engine, agent_id: str) -> bool:
+    """Rule of the module docstring; True for the agent itself."""
+    if user.agent_id == agent_id or user.role == Role.ADMINISTRATOR:
+        return True
+    if user.role != Role.SUPERVISOR:
+        return False
+    me = engine.center.acd.agents.get(user.agent_id)
+    supervised = set(me.entry.supervises) if me is not None else set()
+    if "*" in supervised:
+        return True
+    return bool(supervised & set(engine.center.acd.queues_of(agent_id)))
+
+
+def _agent_json(agent: Agent) -> dict[str, Any]:
+    return {
+        "agent_id": agent.agent_id,
+        "name": agent.entry.name,
+        "status": agent.status.value,
+        "reason": agent.reason,
+        "extension": agent.extension,
+        "state": agent.state.value if agent.status is not AgentStatus.LOGGED_OUT else "",
+        "state_since": agent.state_since,
+        "call": agent.call,
+        "queue": agent.queue,
+        "wrap_up_until": agent.wrap_up_until,
+        "calls_taken": agent.calls_taken,
+    }
+
+
+def _call_json(call: Call, engine: Engine) -> dict[str, Any]:
+    connected = engine.center.connected.get(call.id)
+    member = engine.center.acd.member(call.id)
+    return {
+        "id": call.id,
+        "direction": call.direction.value,
+        "caller": call.caller_number,
+        "dialled": call.dialled,
+        "started_at": call.started_at,
+        "answered_by": call.answered.party if call.answered is not None else "",
+        "queue": member.queue if member is not None else connected.queue if connected else "",
+        "agent": connected.agent if connected is not None else "",
+        "waiting": member is not None,
+    }
+
+
+def _audit(engine: Engine, user: User, agent_id: str, action: str, detail: str = "") -> None:
+    if user.agent_id != agent_id:
+        engine.events.emit(
+            SupervisorAction(time.time(), user.agent_id, action, agent=agent_id, detail=detail)
+        )
+
+
+# --- agents --------------------------------------------------------------------------------
+
+
+@endpoint("GET")
+def agents_view(request: HttpRequest, user: User) -> HttpResponse:
+    _staff(user)
+    rows = _run(lambda e: [_agent_json(a) for a in sorted(e.center.acd.agents.values(),
+                                                          key=lambda a: a.agent_id)])  # fmt: skip
+    return json_response({"agents": rows})
+
+
+@endpoint("GET")
+def agent_view(request: HttpRequest, user: User, agent_id: str) -> HttpResponse:
+    _staff(user)
+
+    def read(engine: Engine) -> dict[str, Any]:
+        agent = engine.center.acd.agents.get(agent_id)
+        if agent is None:
+            raise CommandError("unknown_agent", agent_id)
+        return _agent_json(agent)
+
+    return json_response(_run(read))
+
+
+def _agent_command(user: User, agent_id: str, work: Any, action: str) -> HttpResponse:
+    _staff(user)
+
+    def run(engine: Engine) -> dict[str, Any]:
+        if agent_id not in engine.center.acd.agents:
+            raise CommandError("unknown_agent", agent_id)
+        if not _may_act_on(user, engine, agent_id):
+            raise ApiError("not_permitted", _("You may not act on this agent."))
+        detail = work(engine) or ""
+        _audit(engine, user, agent_id, action, detail)
+        return _agent_json(engine.center.acd.agents[agent_id])
+
+    return json_response(_run(run))
+
+
+def _text(data: dict[str, Any], field: str) -> str:
+    value = data.get(field, "")
+    if not isinstance(value, str) or "\x00" in value or len(value) > 100:
+        raise ApiError("invalid", _("Give text."), field)
+    return value
+
+
+@endpoint("POST")
+def login_view(request: HttpRequest, user: User, agent_id: str) -> HttpResponse:
+    data = read_json(request)
+    extension = _text(data, "extension")
+    if not extension:
+        raise ApiError("invalid", _("Give the extension to log in at."), "extension")
+    ready = data.get("ready", True)
+    if not isinstance(ready, bool):
+        raise ApiError("invalid", _("Give true or false."), "ready")
+    reason = _text(data, "reason")
+
+    def work(engine: Engine) -> str:
+        by = user.agent_id
+        engine.center.login(agent_id, extension, ready=ready, reason=reason, by=by)
+        return extension
+
+    return _agent_command(user, agent_id, work, "login")
+
+
+@endpoint("POST")
+def logout_view(request: HttpRequest, user: User, agent_id: str) -> HttpResponse:
+    return _agent_command(
+        user, agent_id, lambda e: e.center.logout(agent_id, by=user.agent_id), "logout"
+    )
+
+
+@endpoint("POST")
+def status_view(request: HttpRequest, user: User, agent_id: str) -> HttpResponse:
+    data = read_json(request)
+    status = data.get("status")
+    if status not in (AgentStatus.READY.value, AgentStatus.NOT_READY.value):
+        raise ApiError("invalid", _("Choose ready or not ready."), "status")
+    reason = _text(data, "reason")
+
+    def work(engine: Engine) -> str:
+        if status == AgentStatus.READY.value:
+            engine.center.set_ready(agent_id, by=user.agent_id)
+        else:
+            engine.center.set_not_ready(agent_id, reason, by=user.agent_id)
+        return f"{status} {reason}".strip()
+
+    return _agent_command(user, agent_id, work, "force_status")
+
+
+@endpoint("POST")
+def end_wrap_up_view(request: HttpRequest, user: User, agent_id: str) -> HttpResponse:
+    return _agent_command(user, agent_id, lambda e: e.center.end_wrap_up(agent_id), "end_wrap_up")
+
+
+# --- calls ---------------------------------------------------------------------------------
+
+
+@endpoint("GET")
+def calls_view(request: HttpRequest, user: User) -> HttpResponse:
+    _staff(user)
+    rows = _run(lambda e: [_call_json(c, e) for c in list(e.calls.calls.values())])
+    return json_response({"calls": rows})
+
+
+def _call_command(user: User, call_id: str, work: Any, action: str) -> HttpResponse:
+    _staff(user)
+
+    def run(engine: Engine) -> dict[str, Any]:
+        call = engine.calls.calls.get(call_id)
+        if call is None:
+            raise CommandError("no_call", call_id)
+        connected = engine.center.connected.get(call_id)
+        agent_id = connected.agent if connected is not None else ""
+        mine = agent_id == user.agent_id or any(
+            leg.party == _extension_of(engine, user) and not leg.ended for leg in call.legs
+        )
+        supervising = bool(agent_id) and _may_act_on(user, engine, agent_id)
+        if not (mine or supervising or user.role == Role.ADMINISTRATOR):
+            raise ApiError("not_permitted", _("You may not act on this call."))
+        answer = _call_json(call, engine)
+        detail = work(engine, call) or ""
+        if not mine:
+            engine.events.emit(
+                SupervisorAction(time.time(), user.agent_id, action, call_id, agent_id, detail)
+            )
+        return answer
+
+    return json_response(_run(run))
+
+
+def _extension_of(engine: Engine, user: User) -> str:
+    agent = engine.center.acd.agents.get(user.agent_id)
+    return agent.extension if agent is not None and agent.extension else "\x00"
+
+
+@endpoint("POST")
+def hangup_view(request: HttpRequest, user: User, call_id: str) -> HttpResponse:
+    return _call_command(user, call_id, lambda e, call: e.calls.hang_up(call), "release")
+
+
+@endpoint("POST")
+def transfer_view(request: HttpRequest, user: User, call_id: str) -> HttpResponse:
+    data = read_json(request)
+    destination = _text(data, "destination")
+
+    def work(engine: Engine, call: Call) -> str:
+        engine.center.transfer(call.id, destination, by=user.agent_id)
+        return destination
+
+    return _call_command(user, call_id, work, "transfer")
+
+
+# --- queues --------------------------------------------------------------------------------
+
+
+@endpoint("GET")
+def queues_view(request: HttpRequest, user: User) -> HttpResponse:
+    _staff(user)
+
+    def read(engine: Engine) -> list[dict[str, Any]]:
+        now = time.time()
+        acd = engine.center.acd
+        rows = []
+        for name, queue in sorted(acd.queues.items()):
+            stats = queue.stats(now)
+            agents = [acd.agents[a] for a in acd.agents if name in acd.queues_of(a)]
+            rows.append(
+                {
+                    "name": name,
+                    "title": queue.entry.display_name,
+                    "strategy": queue.entry.strategy,
+                    "waiting": len(queue),
+                    "longest_wait": stats.longest_wait,
+                    "answered": stats.answered,
+                    "abandoned": stats.abandoned,
+                    "logged_in": acd.logged_in(name),
+                    "available": sum(1 for a in agents if a.available(now)),
+                }
+            )
+        return rows
+
+    return json_response({"queues": _run(read)})
