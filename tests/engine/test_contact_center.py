@@ -28,6 +28,7 @@ from callcenter.engine.events import (
     QueueLeft,
     QueueOutcome,
     RecordingSaved,
+    SupervisorAction,
 )
 from callcenter.engine.ivr.flow import Flow
 from callcenter.engine.ports import (
@@ -40,6 +41,7 @@ from callcenter.engine.ports import (
     TierEntry,
 )
 from callcenter.engine.switch import Engine, EngineConfig
+from callcenter.rtp.g711 import ulaw_decode
 from callcenter.rtp.packet import RtpPacket
 from callcenter.sip.message import Request, Response
 from tests.engine.callphone import CallPhone, remote_media, sdp
@@ -50,6 +52,7 @@ EXTENSIONS = {
     for n in ("70001", "70002", "70003", "70004")
 }
 AGENTS = {a: AgentEntry(a, f"Agent {a}") for a in ("80001", "80002", "80003")}
+AGENTS["90001"] = AgentEntry("90001", "Supervisor", supervisor=True, supervises=("service",))
 DEMO = Flow.from_dict(
     "demo",
     {
@@ -328,5 +331,127 @@ def test_an_agent_logs_in_and_out_from_the_keypad(tmp_path: Path) -> None:
         bye = await phone.expect_request("BYE", timeout=15.0)
         phone.send(phone.answer(bye, 200))
         assert agent.status is AgentStatus.LOGGED_OUT
+
+    run(scenario, tmp_path)
+
+
+LOUD = b"\x00" * 160  # PCMU's loudest sample, 20 ms of it
+QUIET = b"\xff" * 160  # PCMU silence
+
+
+async def loudness_heard(
+    switch: Switch, senders: list[tuple[CallPhone, tuple[str, int], bytes]], *listeners: CallPhone
+) -> list[int]:
+    """Each sender sends 30 frames of its payload; the loudest sample each listener heard
+    in the last 15 frames it received."""
+    for listener in listeners:
+        listener.rtps[-1].drain()
+    for _ in range(30):
+        for phone, to, payload in senders:
+            phone.rtps[-1].send(to, payload=payload)
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.15)
+    found = []
+    for listener in listeners:
+        packets = [RtpPacket.parse(d) for d in listener.rtps[-1].drain()][-15:]
+        peak = 0
+        for packet in packets:
+            samples = memoryview(ulaw_decode(packet.payload)).cast("h")
+            peak = max(peak, max(abs(v) for v in samples))
+        found.append(peak)
+    return found
+
+
+def test_a_supervisor_listens_whispers_and_barges_in(tmp_path: Path) -> None:
+    async def scenario(switch: Switch) -> None:
+        center = switch.engine.center
+        customer, agent = await switch.phone("70001"), await switch.phone("70002")
+        boss = await switch.phone("70004")
+        center.login("80001", "70002")
+        center.login("90001", "70004", ready=False)
+        invite, ok = await call_hotline(customer)
+        await asyncio.sleep(0.2)
+        press(customer, invite, ok, "1")
+        incoming, _ = await answer(agent)
+        to_customer, to_agent = remote_media(ok)[:2], remote_media(incoming)[:2]
+
+        rtp = await boss.rtp()
+        boss_invite, _ = await boss.invite("*3380001", sdp(rtp.port), wait=False)
+        while (boss_ok := await boss.expect_response(final=False)).status < 200:
+            pass
+        assert boss_ok.status == 200
+        boss.send(boss.ack_for(boss_invite, boss_ok))
+        to_boss = remote_media(boss_ok)[:2]
+        await asyncio.sleep(0.2)
+
+        # Listen: the supervisor hears the customer; nobody hears the supervisor.
+        heard = await loudness_heard(
+            switch, [(customer, to_customer, LOUD), (agent, to_agent, QUIET),
+                     (boss, to_boss, QUIET)], boss)  # fmt: skip
+        assert heard[0] > 10000
+        heard = await loudness_heard(
+            switch, [(customer, to_customer, QUIET), (agent, to_agent, QUIET),
+                     (boss, to_boss, LOUD)], customer, agent)  # fmt: skip
+        assert heard == [0, 0] or max(heard) < 100
+
+        # Whisper (5): the agent hears the supervisor, the customer does not.
+        press(boss, boss_invite, boss_ok, "5")
+        await asyncio.sleep(0.1)
+        customer_heard, agent_heard = await loudness_heard(
+            switch, [(customer, to_customer, QUIET), (agent, to_agent, QUIET),
+                     (boss, to_boss, LOUD)], customer, agent)  # fmt: skip
+        assert agent_heard > 10000
+        assert customer_heard < 100
+
+        # Barge (6): both hear the supervisor.
+        press(boss, boss_invite, boss_ok, "6")
+        await asyncio.sleep(0.1)
+        customer_heard, agent_heard = await loudness_heard(
+            switch, [(customer, to_customer, QUIET), (agent, to_agent, QUIET),
+                     (boss, to_boss, LOUD)], customer, agent)  # fmt: skip
+        assert customer_heard > 10000
+        assert agent_heard > 10000
+        actions = [(e.supervisor, e.action, e.agent) for e in switch.events(SupervisorAction)]
+        assert actions == [
+            ("90001", "listen", "80001"),
+            ("90001", "whisper", "80001"),
+            ("90001", "barge", "80001"),
+        ]
+
+        # The supervisor hangs up: customer and agent are relayed again.
+        boss.send(boss.in_dialog("BYE", boss_invite, boss_ok))
+        await asyncio.sleep(0.2)
+        assert switch.engine.calls.calls[switch.events(QueueJoined)[0].call].relay is not None
+        sending = [(customer, to_customer, LOUD), (agent, to_agent, QUIET)]
+        assert (await loudness_heard(switch, sending, agent))[0] > 10000
+        customer.send(customer.in_dialog("BYE", invite, ok))
+        bye = await agent.expect_request("BYE")
+        agent.send(agent.answer(bye, 200))
+
+    run(scenario, tmp_path)
+
+
+def test_an_agent_may_not_listen_to_another(tmp_path: Path) -> None:
+    async def scenario(switch: Switch) -> None:
+        center = switch.engine.center
+        customer, agent = await switch.phone("70001"), await switch.phone("70002")
+        other = await switch.phone("70003")
+        center.login("80001", "70002")
+        center.login("80002", "70003", ready=False)
+        invite, ok = await call_hotline(customer)
+        await asyncio.sleep(0.2)
+        press(customer, invite, ok, "1")
+        await answer(agent)
+        rtp = await other.rtp()
+        spy, _ = await other.invite("*3380001", sdp(rtp.port), wait=False)
+        while (spy_ok := await other.expect_response(final=False)).status < 200:
+            pass
+        other.send(other.ack_for(spy, spy_ok))
+        bye = await other.expect_request("BYE", timeout=10)  # told "no" and released
+        other.send(other.answer(bye, 200))
+        assert not switch.events(SupervisorAction)
+        customer.send(customer.in_dialog("BYE", invite, ok))
+        bye = await agent.expect_request("BYE")
+        agent.send(agent.answer(bye, 200))
 
     run(scenario, tmp_path)

@@ -200,4 +200,5 @@ class Engine:
             await asyncio.sleep(self.config.sweep_interval)
             self.signalling.publish(self.registrar.expire(time.time()))
             self.calls.sweep()
+            self.center.reconcile()
             self._tasks = [task for task in self._tasks if not task.done()]

@@ -53,7 +53,9 @@ from callcenter.engine.acd.features import (
     is_feature,
 )
 from callcenter.engine.acd.queue import Member
+from callcenter.engine.acd.reconciler import reconcile
 from callcenter.engine.acd.states import Agent, AgentState, AgentStatus, InvalidTransition
+from callcenter.engine.acd.supervision import SupervisorService, supervise_target
 from callcenter.engine.acd.waiting import WaitingService
 from callcenter.engine.calls.call import Call
 from callcenter.engine.calls.callee import CANCELLED, TIMED_OUT
@@ -72,6 +74,7 @@ from callcenter.engine.events import (
     QueueJoined,
     QueueLeft,
     QueueOutcome,
+    StateRepaired,
 )
 from callcenter.engine.ivr.flow import Flow
 from callcenter.engine.ivr.runner import IvrService, PromptLibrary
@@ -134,6 +137,7 @@ class ContactCenter:
         self.by_extension: dict[str, str] = {}  # extension -> agent logged in there
         self._wakeup: asyncio.TimerHandle | None = None
         self._last_state: dict[str, tuple[AgentState, str]] = {}
+        self.supervising: dict[str, tuple[str, SupervisorService]] = {}  # call -> target
         manager.destinations = self.route
         manager.on_call_end = self._call_ended
         manager.on_busy = self._busy_changed
@@ -469,6 +473,13 @@ class ContactCenter:
                     )
                     self._state_event(agent, now)
         self._agent_leaves(call.id, now)
+        self.supervising.pop(call.id, None)
+        for supervisor_call, (target, _service) in list(self.supervising.items()):
+            if target == call.id:  # the supervised call ended: so does the supervisor's
+                self.supervising.pop(supervisor_call, None)
+                found = self.manager.calls.get(supervisor_call)
+                if found is not None:
+                    self.manager.hang_up(found)
         if member is not None:
             self.dispatch()
 
@@ -576,7 +587,6 @@ class ContactCenter:
                 if attempt.target == extension:
                     self.manager.cancel_attempt(call, attempt, notify=False)
             self.acd.offer_failed(call.id, agent_id, MissReason.CALLER_GONE, now)
-        self.connected = {k: v for k, v in self.connected.items() if v.agent != agent_id}
         agent.logout(now)
         self.by_extension.pop(extension, None)
         self._emit(
@@ -628,6 +638,10 @@ class ContactCenter:
     def _feature(self, call: Call, code: str) -> None:
         extension = call.caller_number
         hang_up = lambda: self.manager.hang_up(call)  # noqa: E731
+        supervised = supervise_target(code)
+        if supervised is not None:
+            self._supervise(call, supervised)
+            return
 
         if code == LOGIN:
 
@@ -666,6 +680,36 @@ class ContactCenter:
 
         self.manager.attach_service(call, AnnounceService(hang_up, self.prompts, act))
 
+    def _supervise(self, call: Call, agent_id: str) -> None:
+        """``*33<agent>`` from a supervisor's phone (`engine.acd.supervision`)."""
+        supervisor = self.agent_by_extension(call.caller_number)
+        agent = self.acd.agents.get(agent_id)
+        target = self.call_of_agent(agent_id) if agent is not None else None
+        allowed = (
+            supervisor is not None
+            and supervisor.entry.supervisor
+            and agent is not None
+            and (
+                "*" in supervisor.entry.supervises
+                or bool(set(supervisor.entry.supervises) & set(self.acd.queues_of(agent_id)))
+            )
+        )
+        hang_up = lambda: self.manager.hang_up(call)  # noqa: E731
+        if not allowed or target is None or target.answered is None or supervisor is None:
+            refused = AnnounceService(hang_up, self.prompts, lambda: "login-failed")
+            self.manager.attach_service(call, refused)
+            return
+        service = SupervisorService(
+            hang_up,
+            target,
+            supervisor=supervisor.agent_id,
+            agent=agent_id,
+            recordings=self.manager.config.recordings,
+            emit=self._emit,
+        )
+        self.supervising[call.id] = (target.id, service)
+        self.manager.attach_service(call, service)
+
     # === call control ===================================================================
     def transfer(self, call_id: str, destination: str, *, by: str = "") -> None:
         """Blind transfer (A6): the answered callee (an agent) leaves, the caller goes to
@@ -678,6 +722,12 @@ class ContactCenter:
             raise CommandError("bad_destination", destination)
         if call.answered is None:
             raise CommandError("not_answered", call_id)
+        for supervisor_call, (watched, service) in list(self.supervising.items()):
+            if watched == call.id:  # the supervisor leaves with the agent
+                service.stop()
+                found = self.manager.calls.get(supervisor_call)
+                if found is not None:
+                    self.manager.hang_up(found)
         self.manager.drop_callee(call)
         self._agent_leaves(call.id, time.time())
         self._emit(CallTransferred(time.time(), call.id, "blind", by, destination))
@@ -692,6 +742,35 @@ class ContactCenter:
             if any(leg.party == agent.extension and not leg.ended for leg in call.legs):
                 return call
         return None
+
+    def reconcile(self) -> list[StateRepaired]:
+        """Repair agent and member states no call backs (`engine.acd.reconciler`); called
+        about once a second by the engine. Every repair is an event; repaired agents
+        report their new state, a member whose call vanished leaves its queue."""
+        now = time.time()
+        members = {m.call_id: m for q in self.acd.queues.values() for m in q.members()}
+        repaired = reconcile(self, now)
+        for event in repaired:
+            self._emit(event)
+            agent = self.acd.agents.get(event.agent)
+            if agent is not None:
+                self._state_event(agent, now)
+            member = members.get(event.call)
+            if event.what == "member_without_call" and member is not None:
+                self._emit(
+                    QueueLeft(
+                        now,
+                        member.call_id,
+                        member.queue,
+                        QueueOutcome.FAILED,
+                        member.waited(now),
+                        0,
+                        member.original_position,
+                    )
+                )
+        if repaired:
+            self.dispatch()
+        return repaired
 
     def close(self) -> None:
         if self._wakeup is not None:

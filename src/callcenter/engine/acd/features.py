@@ -6,6 +6,8 @@
 - ``*03`` ready (置闲);
 - ``*04`` not ready (置忙); followed by a reason's position in the administered list
   (``*041``) it gives that reason;
+- ``*33`` followed by an agent ID: a supervisor listens to that agent's call (then 4
+  listen, 5 whisper, 6 barge: `engine.acd.supervision`);
 - ``*06`` pick up a call ringing an agent of the same pickup group (not yet: see the
   contact-center issue's note).
 
@@ -34,9 +36,13 @@ FEATURE_CODES = (LOGIN, LOGOUT, READY, NOT_READY)  # PICKUP: not yet
 
 
 def is_feature(number: str) -> bool:
-    return number in FEATURE_CODES or (
-        number.startswith(NOT_READY) and number[len(NOT_READY) :].isdigit()
-    )
+    """A feature code (and ``*33<agent>``, supervision: `engine.acd.supervision`)."""
+    if number in FEATURE_CODES:
+        return True
+    for prefix in (NOT_READY, "*33"):
+        if number.startswith(prefix) and number[len(prefix) :].isdigit():
+            return True
+    return False
 
 
 class PromptingService(Service):

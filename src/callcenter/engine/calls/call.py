@@ -68,6 +68,7 @@ class Call:
     ringing: bool = False
     ended: bool = False
     relay: Relay | None = None
+    conference: Any = None  # a `media.Conference` instead of the relay (supervision)
     recorder: Recorder | None = None
     recording_path: str = ""  # relative to the recordings folder
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
@@ -176,6 +177,9 @@ class Call:
         self.music.clear()
         if self.service is not None:
             self.service.stop()
+        if self.conference is not None:
+            self.conference.stop()
+            self.conference = None
         if self.relay is not None:
             self.relay.stop()
             self.relay = None

@@ -20,6 +20,7 @@ import asyncio
 from callcenter.engine.media.format import MediaError
 from callcenter.engine.media.pacing import Ticker
 from callcenter.engine.media.player import FRAME_SECONDS
+from callcenter.engine.media.recorder import Recorder
 from callcenter.engine.media.session import RtpSession
 from callcenter.rtp.g711 import FRAME_BYTES
 from callcenter.rtp.header import HEADER, payload_span
@@ -31,13 +32,17 @@ __all__ = ["Conference", "Mode"]
 
 
 class _Party:
-    """One leg in the conference: its session's consumer, buffering what it says."""
+    """One leg in the conference: its session's consumer, buffering what it says (and
+    handing it to a recorder, for a call recorded before and after the conference)."""
 
-    __slots__ = ("buffer", "session")
+    __slots__ = ("buffer", "record", "session")
 
-    def __init__(self, session: RtpSession, depth: int) -> None:
+    def __init__(
+        self, session: RtpSession, depth: int, record: tuple[Recorder, int] | None = None
+    ) -> None:
         self.session = session
         self.buffer = JitterBuffer(depth)
+        self.record = record
 
     def audio_received(self, data: bytes) -> None:
         try:
@@ -45,6 +50,9 @@ class _Party:
         except RtpError:
             self.session.stats.dropped_malformed += 1
             return
+        if self.record is not None and self.session.format is not None:
+            recorder, side = self.record
+            recorder.feed(side, data, self.session.format.payload_type, recorder.clock())
         _, b1, seq, ts, ssrc = HEADER.unpack_from(data)
         self.buffer.push(
             seq, ts, data[start:end], self.session.loop.time(), marker=b1 >= 0x80, ssrc=ssrc
@@ -91,12 +99,18 @@ class Conference:
         return self._ticker is not None and self._ticker.running
 
     def add(
-        self, session: RtpSession, mode: Mode = Mode.SPEAK, *, target: RtpSession | None = None
+        self,
+        session: RtpSession,
+        mode: Mode = Mode.SPEAK,
+        *,
+        target: RtpSession | None = None,
+        record: tuple[Recorder, int] | None = None,
     ) -> None:
-        """Join ``session`` (``target`` is whom a ``Mode.WHISPER`` party is heard by)."""
+        """Join ``session`` (``target`` is whom a ``Mode.WHISPER`` party is heard by);
+        ``record``: the recorder and side (0 left, 1 right) what it says goes to."""
         if session in self._parties:
             raise MediaError(f"{session!r} is already in {self!r}")
-        party = _Party(session, self.depth)
+        party = _Party(session, self.depth, record)
         session.attach(party)
         try:
             self._mixer.join(session, mode, target=target)
