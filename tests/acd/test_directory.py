@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 
 import pytest
 
@@ -11,7 +10,9 @@ from callcenter.accounts.choices import Role
 from callcenter.accounts.models import User
 from callcenter.acd.models import AgentSkill, Queue, ReasonCode, Skill, Tier
 from callcenter.engine import ports
+from callcenter.engine.events import AgentStatusChanged
 from callcenter.ivr.models import Flow
+from callcenter.recordings.events import apply_call_events
 from callcenter.telephony.directory import DjangoDirectory
 from tests.conftest import PASSWORD
 
@@ -77,14 +78,26 @@ def test_queues_agents_reasons_and_flows(lina: User, zhou: User, admin: User) ->
         directory.close()
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("callcenter.recordings.activity") is None,
-    reason="callcenter.recordings.activity is not written yet",
-)
 @pytest.mark.django_db(transaction=True)
-def test_presences_come_from_the_recorded_activity() -> None:
+def test_presences_are_the_agents_logged_in_by_the_recorded_events() -> None:
+    """What the switch logs in again after a restart: the agents whose last recorded
+    status is ready or not ready, with their extension and reason."""
+    apply_call_events(
+        [
+            AgentStatusChanged(1.0, "80001", "ready", "", "70001", "80001"),
+            AgentStatusChanged(2.0, "80002", "ready", "", "70002", "80002"),
+            AgentStatusChanged(3.0, "80002", "not_ready", "meal", "70002", "80002"),
+            AgentStatusChanged(4.0, "80003", "ready", "", "70003", "80003"),
+            AgentStatusChanged(5.0, "80003", "logged_out", "", "70003", "80003"),
+        ],
+        "callcenter",
+    )
     directory = DjangoDirectory()
     try:
-        assert isinstance(asyncio.run(directory.presences()), tuple)
+        found = sorted(asyncio.run(directory.presences()), key=lambda p: p.agent_id)
     finally:
         directory.close()
+    assert found == [
+        ports.AgentPresence("80001", "70001", "ready"),
+        ports.AgentPresence("80002", "70002", "not_ready", "meal"),
+    ]

@@ -96,7 +96,11 @@ def run(
     trunks: dict[str, TrunkEntry] | None = None,
     routes: tuple[InboundRoute, ...] = (),
     ring_timeout: float = 5.0,
+    directory: StaticDirectory | None = None,
 ) -> None:
+    """Run ``test`` against a started switch (``directory``: else EXTENSIONS with the
+    given trunks and routes), then check that nothing is left behind."""
+
     async def main() -> None:
         sink = MemoryEventSink()
         low = random.randrange(40000, 50000, 2)
@@ -110,7 +114,7 @@ def run(
             recordings=tmp_path / "rec",
             ring_timeout=ring_timeout,
         )
-        engine = Engine(config, StaticDirectory(EXTENSIONS, trunks, routes), sink)
+        engine = Engine(config, directory or StaticDirectory(EXTENSIONS, trunks, routes), sink)
         engine.calls.config = CallConfig(
             ring_timeout=ring_timeout, recordings=tmp_path / "rec", t1=0.05, t2=0.4
         )

@@ -9,12 +9,10 @@ is left behind.
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from callcenter.engine.acd.states import AgentState, AgentStatus
-from callcenter.engine.calls import CallConfig
 from callcenter.engine.events import (
     AgentConnected,
     AgentMissed,
@@ -35,17 +33,16 @@ from callcenter.engine.ports import (
     AgentEntry,
     ExtensionEntry,
     InboundRoute,
-    MemoryEventSink,
     QueueEntry,
     StaticDirectory,
     TierEntry,
 )
-from callcenter.engine.switch import Engine, EngineConfig
 from callcenter.rtp.g711 import ulaw_decode
 from callcenter.rtp.packet import RtpPacket
 from callcenter.sip.message import Request, Response
 from tests.engine.callphone import CallPhone, remote_media, sdp
-from tests.engine.test_calls import Switch, _fds
+from tests.engine.test_calls import Switch
+from tests.engine.test_calls import run as run_switch
 
 EXTENSIONS = {
     n: ExtensionEntry(number=n, sip_password=n, display_name=f"Phone {n}")
@@ -95,45 +92,16 @@ def run(
     *,
     service: QueueEntry | None = None,
 ) -> None:
-    async def main() -> None:
-        sink = MemoryEventSink()
-        low = random.randrange(40000, 50000, 2)
-        config = EngineConfig(
-            nonce_secret=b"n" * 32,
-            sip_host="127.0.0.1",
-            sip_port=0,
-            tcp=False,
-            rtp_low=low,
-            rtp_high=low + 99,
-            recordings=tmp_path / "rec",
-        )
-        directory = StaticDirectory(
-            EXTENSIONS,
-            routes=(InboundRoute("4000", "flow:demo"),),
-            queues={"service": service or queue()},
-            agents=AGENTS,
-            flows={"demo": DEMO},
-        )
-        engine = Engine(config, directory, sink)
-        engine.calls.config = CallConfig(
-            ring_timeout=5.0, recordings=tmp_path / "rec", t1=0.05, t2=0.4
-        )
-        await engine.start()
-        fds = _fds()
-        switch = Switch(engine, sink, tmp_path / "rec")
-        try:
-            try:
-                await test(switch)
-            finally:
-                switch.close_phones()
-            assert await switch.settle(lambda: not engine.calls.calls)
-            assert engine.media.pool.in_use == 0
-            await asyncio.sleep(0.1)
-            assert _fds() <= fds
-        finally:
-            await engine.stop()
-
-    asyncio.run(main())
+    """`test_calls.run` with the demo's contact center: the hotline 4000 to the IVR
+    flow ``demo``, the queue ``service`` and agents 80001-80003 and 90001."""
+    directory = StaticDirectory(
+        EXTENSIONS,
+        routes=(InboundRoute("4000", "flow:demo"),),
+        queues={"service": service or queue()},
+        agents=AGENTS,
+        flows={"demo": DEMO},
+    )
+    run_switch(test, tmp_path, directory=directory)
 
 
 async def call_hotline(customer: CallPhone) -> tuple[Request, Response]:

@@ -22,6 +22,7 @@ import pytest
 from tests.interop.audio import correlation, read_mono, speech_wav
 from tests.interop.peers import BaresipPhone, SipAccount
 from tests.interop.peers.processes import wait_until
+from tests.interop.test_calls import recorded
 from tests.running import RunningCallcenter
 
 pytestmark = pytest.mark.interop
@@ -53,12 +54,6 @@ def token_of(callcenter: RunningCallcenter, agent_id: str) -> str:
         "from callcenter.api.models import ApiToken;"
         f"print(ApiToken.issue(User.objects.get(agent_id='{agent_id}'), 'interop')[1])"
     )
-
-
-def recorded(phone: BaresipPhone, kind: str) -> Path:
-    found = sorted(phone.recordings.glob(f"*-{kind}.wav"))
-    assert found, f"baresip wrote no *-{kind}.wav in {phone.recordings}"
-    return found[-1]
 
 
 def window(audio: np.ndarray, start: float, end: float) -> np.ndarray:

@@ -41,6 +41,7 @@ from callcenter.engine import ports
 from callcenter.engine.ivr.flow import Flow, FlowFormatError
 from callcenter.engine.ports import ExtensionEntry, TrunkEntry
 from callcenter.ivr import models as ivr_models
+from callcenter.recordings.activity import current_presences
 from callcenter.telephony.models import Extension, InboundRoute, Trunk
 
 logger = logging.getLogger(__name__)
@@ -207,12 +208,6 @@ def _read_reasons() -> tuple[ports.ReasonEntry, ...]:
     return tuple(reasons)
 
 
-def _read_presences() -> tuple[ports.AgentPresence, ...]:
-    from callcenter.recordings.activity import current_presences
-
-    return tuple(current_presences())
-
-
 def _check_agent(agent_id: str, password: str) -> bool:
     user = User.objects.filter(agent_id=agent_id, is_active=True, role__in=AGENT_ROLES).first()
     return user is not None and user.check_password(password)
@@ -248,7 +243,7 @@ class DjangoDirectory:
         return await sync_to_async(_read_reasons, thread_sensitive=False)()
 
     async def presences(self) -> tuple[ports.AgentPresence, ...]:
-        return await sync_to_async(_read_presences, thread_sensitive=False)()
+        return await sync_to_async(current_presences, thread_sensitive=False)()
 
     async def check_agent(self, agent_id: str, password: str) -> bool:
         return await sync_to_async(_check_agent, thread_sensitive=False)(agent_id, password)

@@ -78,7 +78,15 @@ from callcenter.engine.events import (
 )
 from callcenter.engine.ivr.flow import Flow
 from callcenter.engine.ivr.runner import IvrService, PromptLibrary
-from callcenter.engine.ports import AgentEntry, AgentPresence, EventSink, QueueEntry, ReasonEntry
+from callcenter.engine.ports import (
+    AgentEntry,
+    AgentPresence,
+    EventSink,
+    ExtensionEntry,
+    QueueEntry,
+    ReasonEntry,
+    TrunkEntry,
+)
 
 if TYPE_CHECKING:
     from callcenter.engine.calls.manager import CallManager
@@ -212,19 +220,15 @@ class ContactCenter:
 
     def _unknown(self, call: Call, destination: Destination) -> None:
         log.warning("call %s: no such destination %s", call.id, destination)
-        if call.caller.state is LegState.ANSWERED:
-            self.manager.hang_up(call, EndCause.UNAVAILABLE)
-        else:
-            self.manager._end(call, EndCause.UNAVAILABLE, by="switch", status=404)
+        self.manager.hang_up(call, EndCause.UNAVAILABLE, status=404)
 
     def _ring_number(self, call: Call, number: str) -> None:
         """An extension or outside number, from an IVR or a transfer: music meanwhile."""
         router = self.manager.router
-        target = router._target(call.caller_number, number, from_trunk=False, depth=1)
+        target = router.target(call.caller_number, number, from_trunk=False, depth=1)
         if isinstance(target, Destination):
             self.route(call, target)
             return
-        from callcenter.engine.ports import ExtensionEntry, TrunkEntry
 
         def failed(status: int) -> None:
             if status != CANCELLED and not call.ended and call.answered is None:

@@ -20,15 +20,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from callcenter.engine.calls.call import Call, Service
 from callcenter.engine.events import Event, SupervisorAction
 from callcenter.engine.media import MediaError
 from callcenter.engine.media.conference import Conference, Mode
-
-if TYPE_CHECKING:
-    pass
 
 SUPERVISE = "*33"
 KEYS = {"4": "listen", "5": "whisper", "6": "barge"}

@@ -554,9 +554,10 @@ class CallManager(CalleeSide):
             call.service.dtmf(digit)
 
     # === ending ============================================================================
-    def hang_up(self, call: Call, cause: EndCause = EndCause.NORMAL) -> None:
-        """End a call from the switch's side (a service finished, an operator's command)."""
-        self._end(call, cause, by="switch")
+    def hang_up(self, call: Call, cause: EndCause = EndCause.NORMAL, status: int = 0) -> None:
+        """End a call from the switch's side (a service finished, an operator's command);
+        ``status``: the final response for a caller not answered yet (else 480)."""
+        self._end(call, cause, by="switch", status=status)
 
     def _end(self, call: Call, cause: EndCause, *, by: str, status: int = 0) -> None:
         """End the call: answer, CANCEL or BYE every leg still up; close the media."""

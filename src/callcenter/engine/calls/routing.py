@@ -79,7 +79,7 @@ class Router:
             if route is None:
                 return Rejection(404, "Not Found (no route for this number)")
             caller = user_of(request.from_.uri) or "anonymous"
-            target = self._target(caller, route.destination, from_trunk=True)
+            target = self.target(caller, route.destination, from_trunk=True)
             if isinstance(target, Rejection):
                 return target
             return Route(caller, caller_name, route.destination, CallDirection.INBOUND, target,
@@ -87,7 +87,7 @@ class Router:
         checked = self.authenticate(request, peer, now)
         if isinstance(checked, Rejection):
             return checked
-        target = self._target(checked, dialled, from_trunk=False)
+        target = self.target(checked, dialled, from_trunk=False)
         if isinstance(target, Rejection):
             return target
         direction = (
@@ -113,7 +113,7 @@ class Router:
         enabled = sorted((t for t in self.trunks().values() if t.enabled), key=lambda t: t.name)
         return enabled[0] if enabled else None
 
-    def _target(
+    def target(
         self, caller: str, dialled: str, *, from_trunk: bool, depth: int = 0
     ) -> Target | Rejection:
         destination = parse_destination(dialled)
@@ -134,7 +134,7 @@ class Router:
         if not from_trunk and depth == 0:
             hotline = self.inbound_route("", dialled)  # a number any trunk and phone reach
             if hotline is not None and hotline.trunk == "":
-                return self._target(caller, hotline.destination, from_trunk=True, depth=1)
+                return self.target(caller, hotline.destination, from_trunk=True, depth=1)
         if not from_trunk and len(dialled) > 1 and dialled.startswith("0"):
             entry = extensions.get(caller)
             if entry is None or not entry.outbound_allowed:
