@@ -17,7 +17,7 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,10 +68,12 @@ class WebSession:
         with self.opener.open(self.base + path, timeout=10) as response:
             return str(response.read().decode())
 
-    def post(self, path: str, data: dict[str, str]) -> str:
+    def post(self, path: str, data: Mapping[str, str | list[str]]) -> str:
+        """A form posted (a list: one field sent with several values)."""
         self.get(path)
         token = next(cookie.value for cookie in self.cookies if cookie.name == "csrftoken")
-        body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token or ""}).encode()
+        fields = {**data, "csrfmiddlewaretoken": token or ""}
+        body = urllib.parse.urlencode(fields, doseq=True).encode()
         request = urllib.request.Request(
             self.base + path, data=body, headers={"Referer": self.base}
         )

@@ -9,6 +9,7 @@ is left behind.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from callcenter.engine.events import (
     QueueLeft,
     QueueOutcome,
     RecordingSaved,
+    StateRepaired,
     SupervisorAction,
 )
 from callcenter.engine.ivr.flow import Flow
@@ -423,3 +425,82 @@ def test_an_agent_may_not_listen_to_another(tmp_path: Path) -> None:
         agent.send(agent.answer(bye, 200))
 
     run(scenario, tmp_path)
+
+
+def test_an_agent_who_logs_out_and_in_during_a_call_is_available_after_it(tmp_path: Path) -> None:
+    """Found by the chaos test: logged in again during its queue call, the agent must not
+    count that call as a direct one once it ends (else no offers until a repair)."""
+
+    async def scenario(switch: Switch) -> None:
+        center = switch.engine.center
+        customer, phone = await switch.phone("70001"), await switch.phone("70002")
+        center.login("80001", "70002")
+        invite, ok = await call_hotline(customer)
+        await asyncio.sleep(0.2)
+        press(customer, invite, ok, "1")
+        await answer(phone)
+        center.logout("80001")  # during the call: the state stays in_call
+        center.login("80001", "70002")  # back at the same desk, still talking
+        customer.send(customer.in_dialog("BYE", invite, ok))
+        bye = await phone.expect_request("BYE")
+        phone.send(phone.answer(bye, 200))
+        agent = center.acd.agents["80001"]
+        assert await switch.settle(lambda: agent.state is AgentState.IDLE)
+        assert not switch.events(StateRepaired)
+        assert agent.other_calls == 0
+        assert agent.available(time.time())
+
+    run(scenario, tmp_path, service=queue(wrap_up=0.3))
+
+
+def test_a_waiting_caller_is_offered_when_the_agents_wrap_up_ends(tmp_path: Path) -> None:
+    """Found by the chaos test: the wake-up that ends a wrap-up must also offer."""
+
+    async def scenario(switch: Switch) -> None:
+        center = switch.engine.center
+        first, second = await switch.phone("70001"), await switch.phone("70003")
+        phone = await switch.phone("70002")
+        center.login("80001", "70002")
+        invite, ok = await call_hotline(first)
+        await asyncio.sleep(0.2)
+        press(first, invite, ok, "1")
+        await answer(phone)
+        invite2, ok2 = await call_hotline(second)
+        await asyncio.sleep(0.2)
+        press(second, invite2, ok2, "1")  # waits: the only agent talks
+        await asyncio.sleep(0.3)
+        first.send(first.in_dialog("BYE", invite, ok))
+        bye = await phone.expect_request("BYE")
+        phone.send(phone.answer(bye, 200))
+        # A wrap-up of 0.5 s; nothing else happens, yet the second caller is offered.
+        assert await switch.settle(lambda: len(switch.events(AgentOffered)) == 2, timeout=3.0)
+        await answer(phone)
+        second.send(second.in_dialog("BYE", invite2, ok2))
+        bye = await phone.expect_request("BYE")
+        phone.send(phone.answer(bye, 200))
+
+    run(scenario, tmp_path, service=queue(wrap_up=0.5))
+
+
+def test_a_logged_out_agents_wrap_up_ends_on_time(tmp_path: Path) -> None:
+    async def scenario(switch: Switch) -> None:
+        center = switch.engine.center
+        first = await switch.phone("70001")
+        phone = await switch.phone("70002")
+        center.login("80001", "70002")
+        invite, ok = await call_hotline(first)
+        await asyncio.sleep(0.2)
+        press(first, invite, ok, "1")
+        await answer(phone)
+        center.logout("80001")
+        first.send(first.in_dialog("BYE", invite, ok))
+        bye = await phone.expect_request("BYE")
+        phone.send(phone.answer(bye, 200))
+        agent = center.acd.agents["80001"]
+        await asyncio.sleep(0.3)
+        assert agent.state is AgentState.WRAP_UP
+        await asyncio.sleep(0.7)  # the 0.5 s are over, before the reconciler's grace
+        assert agent.state is AgentState.IDLE
+        assert not switch.events(StateRepaired)
+
+    run(scenario, tmp_path, service=queue(wrap_up=0.5))

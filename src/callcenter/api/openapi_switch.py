@@ -81,6 +81,15 @@ def paths() -> dict[str, Any]:
             "parameters": agent,
             **_post("setAgentStatus", "Ready, or not ready with a reason", "StatusInput", "Agent"),
         },
+        "/api/agents/{agent_id}/supervise": {
+            "parameters": agent,
+            **_post(
+                "superviseAgent",
+                "Listen to, whisper to or barge into the agent's call",
+                "SuperviseInput",
+                "Supervision",
+            ),
+        },
         "/api/agents/{agent_id}/wrap-up/end": {
             "parameters": agent,
             **_post("endWrapUp", "End the agent's wrap-up early", None, "Agent"),
@@ -90,7 +99,56 @@ def paths() -> dict[str, Any]:
                 "operationId": "listCalls",
                 "summary": "The calls up now",
                 "responses": _responses("CallList", 401, 403, 503),
-            }
+            },
+            "post": {
+                "operationId": "originateCall",
+                "summary": "Click-to-call: ring the caller's extension, then the destination",
+                "requestBody": {
+                    "required": True,
+                    "content": {JSON: {"schema": _ref("OriginateInput")}},
+                },
+                "responses": {
+                    "201": {
+                        "description": "The call is being placed",
+                        "content": {JSON: {"schema": _ref("Originated")}},
+                    },
+                    **{
+                        k: v
+                        for k, v in _responses(
+                            "Originated", 400, 401, 403, 409, 413, 415, 503
+                        ).items()
+                        if k != "200"
+                    },
+                },
+            },
+        },
+        "/api/calls/{call_id}/hold": {
+            "parameters": call,
+            **_post("holdCall", "Hold the customer (music)", None, "Call"),
+        },
+        "/api/calls/{call_id}/resume": {
+            "parameters": call,
+            **_post("resumeCall", "Take the customer off hold", None, "Call"),
+        },
+        "/api/calls/{call_id}/consult": {
+            "parameters": call,
+            **_post(
+                "consultCall", "Consult a third party (attended transfer)", "TransferInput", "Call"
+            ),
+        },
+        "/api/calls/{call_id}/consult/complete": {
+            "parameters": call,
+            **_post(
+                "completeTransfer", "Leave the customer with the consulted party", None, "Call"
+            ),
+        },
+        "/api/calls/{call_id}/consult/cancel": {
+            "parameters": call,
+            **_post("cancelConsult", "Back to the customer", None, "Call"),
+        },
+        "/api/calls/{call_id}/conference": {
+            "parameters": call,
+            **_post("conferenceCall", "Customer, agent and consulted party together", None, "Call"),
         },
         "/api/calls/{call_id}/hangup": {
             "parameters": call,
@@ -188,6 +246,39 @@ def schemas() -> dict[str, Any]:
             "additionalProperties": False,
             "required": ["status"],
             "properties": {"status": {"enum": ["ready", "not_ready"]}, "reason": TEXT},
+        },
+        "OriginateInput": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["destination"],
+            "properties": {
+                "destination": TEXT,
+                "extension": TEXT,
+                "auto_answer": {"type": "boolean"},
+            },
+        },
+        "Originated": {
+            "type": "object",
+            "required": ["id", "extension", "destination"],
+            "properties": {
+                "id": {"type": "string"},
+                "extension": {"type": "string"},
+                "destination": {"type": "string"},
+            },
+        },
+        "SuperviseInput": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"mode": {"enum": ["listen", "whisper", "barge"]}},
+        },
+        "Supervision": {
+            "type": "object",
+            "required": ["call", "agent", "mode"],
+            "properties": {
+                "call": {"type": "string"},
+                "agent": {"type": "string"},
+                "mode": {"enum": ["listen", "whisper", "barge"]},
+            },
         },
         "TransferInput": {
             "type": "object",

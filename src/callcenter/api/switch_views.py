@@ -57,10 +57,24 @@ def _messages() -> dict[str, tuple[int, str, str | None]]:
             "destination",
         ),
         "not_answered": (409, _("The call has not been answered yet."), None),
+        "already_held": (409, _("The call is on hold already."), None),
+        "not_held": (409, _("The call is not on hold."), None),
+        "call_busy": (
+            409,
+            _("Not possible while a supervisor or a third party is in the call."),
+            None,
+        ),
+        "consulting": (409, _("Finish the consultation first."), None),
+        "not_consulting": (409, _("Nobody is being consulted on this call."), None),
+        "consult_not_answered": (409, _("The consulted party has not answered yet."), None),
+        "not_registered": (409, _("That phone is not registered."), None),
+        "may_not_dial_out": (403, _("This extension may not call outside numbers."), None),
+        "unreachable": (409, _("That number cannot be reached now."), "destination"),
+        "bad_mode": (400, _("Choose listen, whisper or barge."), "mode"),
     }
 
 
-def _run(action: Any) -> Any:
+def run_command(action: Any) -> Any:
     try:
         return command(action)
     except SwitchUnavailable:
@@ -74,12 +88,12 @@ def _run(action: Any) -> Any:
         raise ApiError(error.code, message, field, status=status) from None
 
 
-def _staff(user: User) -> None:
+def staff_only(user: User) -> None:
     if user.role not in STAFF:
         raise ApiError("not_permitted", _("Only the customer-service center may do this."))
 
 
-def _may_act_on(user: User, engine: Engine, agent_id: str) -> bool:
+def may_act_on(user: User, engine: Engine, agent_id: str) -> bool:
     """Rule of the module docstring; True for the agent itself."""
     if user.agent_id == agent_id or user.role == Role.ADMINISTRATOR:
         return True
@@ -136,15 +150,15 @@ def _audit(engine: Engine, user: User, agent_id: str, action: str, detail: str =
 
 @endpoint("GET")
 def agents_view(request: HttpRequest, user: User) -> HttpResponse:
-    _staff(user)
-    rows = _run(lambda e: [_agent_json(a) for a in sorted(e.center.acd.agents.values(),
+    staff_only(user)
+    rows = run_command(lambda e: [_agent_json(a) for a in sorted(e.center.acd.agents.values(),
                                                           key=lambda a: a.agent_id)])  # fmt: skip
     return json_response({"agents": rows})
 
 
 @endpoint("GET")
 def agent_view(request: HttpRequest, user: User, agent_id: str) -> HttpResponse:
-    _staff(user)
+    staff_only(user)
 
     def read(engine: Engine) -> dict[str, Any]:
         agent = engine.center.acd.agents.get(agent_id)
@@ -152,25 +166,25 @@ def agent_view(request: HttpRequest, user: User, agent_id: str) -> HttpResponse:
             raise CommandError("unknown_agent", agent_id)
         return _agent_json(agent)
 
-    return json_response(_run(read))
+    return json_response(run_command(read))
 
 
-def _agent_command(user: User, agent_id: str, work: Any, action: str) -> HttpResponse:
-    _staff(user)
+def agent_command(user: User, agent_id: str, work: Any, action: str) -> HttpResponse:
+    staff_only(user)
 
     def run(engine: Engine) -> dict[str, Any]:
         if agent_id not in engine.center.acd.agents:
             raise CommandError("unknown_agent", agent_id)
-        if not _may_act_on(user, engine, agent_id):
+        if not may_act_on(user, engine, agent_id):
             raise ApiError("not_permitted", _("You may not act on this agent."))
         detail = work(engine) or ""
         _audit(engine, user, agent_id, action, detail)
         return _agent_json(engine.center.acd.agents[agent_id])
 
-    return json_response(_run(run))
+    return json_response(run_command(run))
 
 
-def _text(data: dict[str, Any], field: str) -> str:
+def text_field(data: dict[str, Any], field: str) -> str:
     value = data.get(field, "")
     if not isinstance(value, str) or "\x00" in value or len(value) > 100:
         raise ApiError("invalid", _("Give text."), field)
@@ -180,25 +194,25 @@ def _text(data: dict[str, Any], field: str) -> str:
 @endpoint("POST")
 def login_view(request: HttpRequest, user: User, agent_id: str) -> HttpResponse:
     data = read_json(request)
-    extension = _text(data, "extension")
+    extension = text_field(data, "extension")
     if not extension:
         raise ApiError("invalid", _("Give the extension to log in at."), "extension")
     ready = data.get("ready", True)
     if not isinstance(ready, bool):
         raise ApiError("invalid", _("Give true or false."), "ready")
-    reason = _text(data, "reason")
+    reason = text_field(data, "reason")
 
     def work(engine: Engine) -> str:
         by = user.agent_id
         engine.center.login(agent_id, extension, ready=ready, reason=reason, by=by)
         return extension
 
-    return _agent_command(user, agent_id, work, "login")
+    return agent_command(user, agent_id, work, "login")
 
 
 @endpoint("POST")
 def logout_view(request: HttpRequest, user: User, agent_id: str) -> HttpResponse:
-    return _agent_command(
+    return agent_command(
         user, agent_id, lambda e: e.center.logout(agent_id, by=user.agent_id), "logout"
     )
 
@@ -209,7 +223,7 @@ def status_view(request: HttpRequest, user: User, agent_id: str) -> HttpResponse
     status = data.get("status")
     if status not in (AgentStatus.READY.value, AgentStatus.NOT_READY.value):
         raise ApiError("invalid", _("Choose ready or not ready."), "status")
-    reason = _text(data, "reason")
+    reason = text_field(data, "reason")
 
     def work(engine: Engine) -> str:
         if status == AgentStatus.READY.value:
@@ -218,26 +232,26 @@ def status_view(request: HttpRequest, user: User, agent_id: str) -> HttpResponse
             engine.center.set_not_ready(agent_id, reason, by=user.agent_id)
         return f"{status} {reason}".strip()
 
-    return _agent_command(user, agent_id, work, "force_status")
+    return agent_command(user, agent_id, work, "force_status")
 
 
 @endpoint("POST")
 def end_wrap_up_view(request: HttpRequest, user: User, agent_id: str) -> HttpResponse:
-    return _agent_command(user, agent_id, lambda e: e.center.end_wrap_up(agent_id), "end_wrap_up")
+    return agent_command(user, agent_id, lambda e: e.center.end_wrap_up(agent_id), "end_wrap_up")
 
 
 # --- calls ---------------------------------------------------------------------------------
 
 
-@endpoint("GET")
-def calls_view(request: HttpRequest, user: User) -> HttpResponse:
-    _staff(user)
-    rows = _run(lambda e: [_call_json(c, e) for c in list(e.calls.calls.values())])
+def list_calls(user: User) -> HttpResponse:
+    """``GET /api/calls/`` (dispatched by `api.call_control_views.calls_view`)."""
+    staff_only(user)
+    rows = run_command(lambda e: [_call_json(c, e) for c in list(e.calls.calls.values())])
     return json_response({"calls": rows})
 
 
-def _call_command(user: User, call_id: str, work: Any, action: str) -> HttpResponse:
-    _staff(user)
+def call_command(user: User, call_id: str, work: Any, action: str) -> HttpResponse:
+    staff_only(user)
 
     def run(engine: Engine) -> dict[str, Any]:
         call = engine.calls.calls.get(call_id)
@@ -246,9 +260,9 @@ def _call_command(user: User, call_id: str, work: Any, action: str) -> HttpRespo
         connected = engine.center.connected.get(call_id)
         agent_id = connected.agent if connected is not None else ""
         mine = agent_id == user.agent_id or any(
-            leg.party == _extension_of(engine, user) and not leg.ended for leg in call.legs
+            leg.party == extension_of(engine, user) and not leg.ended for leg in call.legs
         )
-        supervising = bool(agent_id) and _may_act_on(user, engine, agent_id)
+        supervising = bool(agent_id) and may_act_on(user, engine, agent_id)
         if not (mine or supervising or user.role == Role.ADMINISTRATOR):
             raise ApiError("not_permitted", _("You may not act on this call."))
         answer = _call_json(call, engine)
@@ -259,29 +273,29 @@ def _call_command(user: User, call_id: str, work: Any, action: str) -> HttpRespo
             )
         return answer
 
-    return json_response(_run(run))
+    return json_response(run_command(run))
 
 
-def _extension_of(engine: Engine, user: User) -> str:
+def extension_of(engine: Engine, user: User) -> str:
     agent = engine.center.acd.agents.get(user.agent_id)
     return agent.extension if agent is not None and agent.extension else "\x00"
 
 
 @endpoint("POST")
 def hangup_view(request: HttpRequest, user: User, call_id: str) -> HttpResponse:
-    return _call_command(user, call_id, lambda e, call: e.calls.hang_up(call), "release")
+    return call_command(user, call_id, lambda e, call: e.calls.hang_up(call), "release")
 
 
 @endpoint("POST")
 def transfer_view(request: HttpRequest, user: User, call_id: str) -> HttpResponse:
     data = read_json(request)
-    destination = _text(data, "destination")
+    destination = text_field(data, "destination")
 
     def work(engine: Engine, call: Call) -> str:
         engine.center.transfer(call.id, destination, by=user.agent_id)
         return destination
 
-    return _call_command(user, call_id, work, "transfer")
+    return call_command(user, call_id, work, "transfer")
 
 
 # --- queues --------------------------------------------------------------------------------
@@ -289,7 +303,7 @@ def transfer_view(request: HttpRequest, user: User, call_id: str) -> HttpRespons
 
 @endpoint("GET")
 def queues_view(request: HttpRequest, user: User) -> HttpResponse:
-    _staff(user)
+    staff_only(user)
 
     def read(engine: Engine) -> list[dict[str, Any]]:
         now = time.time()
@@ -313,4 +327,4 @@ def queues_view(request: HttpRequest, user: User) -> HttpResponse:
             )
         return rows
 
-    return json_response({"queues": _run(read)})
+    return json_response({"queues": run_command(read)})

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from callcenter.api import openapi, switch_views, views
+from callcenter.api import call_control_views, openapi, switch_views, views
 from callcenter.boss import api as boss_api
 
 app_name = "api"
@@ -18,8 +18,31 @@ urlpatterns = [
     path("agents/<str:agent_id>/login", switch_views.login_view, name="agent-login"),
     path("agents/<str:agent_id>/logout", switch_views.logout_view, name="agent-logout"),
     path("agents/<str:agent_id>/status", switch_views.status_view, name="agent-status"),
+    path(
+        "agents/<str:agent_id>/supervise",
+        call_control_views.supervise_view,
+        name="agent-supervise",
+    ),
     path("agents/<str:agent_id>/wrap-up/end", switch_views.end_wrap_up_view, name="wrap-up-end"),
-    path("calls/", switch_views.calls_view, name="calls"),
+    path("calls/", call_control_views.calls_view, name="calls"),
+    path("calls/<str:call_id>/hold", call_control_views.hold_view, name="call-hold"),
+    path("calls/<str:call_id>/resume", call_control_views.resume_view, name="call-resume"),
+    path("calls/<str:call_id>/consult", call_control_views.consult_view, name="call-consult"),
+    path(
+        "calls/<str:call_id>/consult/complete",
+        call_control_views.complete_view,
+        name="call-consult-complete",
+    ),
+    path(
+        "calls/<str:call_id>/consult/cancel",
+        call_control_views.cancel_view,
+        name="call-consult-cancel",
+    ),
+    path(
+        "calls/<str:call_id>/conference",
+        call_control_views.conference_view,
+        name="call-conference",
+    ),
     path("calls/<str:call_id>/hangup", switch_views.hangup_view, name="call-hangup"),
     path("calls/<str:call_id>/transfer", switch_views.transfer_view, name="call-transfer"),
     path("queues/", switch_views.queues_view, name="queues"),

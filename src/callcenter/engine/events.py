@@ -344,6 +344,20 @@ class CallTransferred(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ConsultChanged(Event):
+    """An attended transfer's steps (A6): ``action`` is started (the third party rings),
+    answered, conference (all three talk), cancelled (back to the held party), failed
+    (the third party did not answer) or completed (the agent left, the other two talk);
+    ``by`` the agent (or extension) consulting, ``destination`` whom it consults."""
+
+    type: ClassVar[str] = "consult_changed"
+    call: str
+    action: str
+    by: str
+    destination: str
+
+
+@dataclass(frozen=True, slots=True)
 class SupervisorAction(Event):
     """listen, whisper, barge, release, force_status, logout: who did it to which call
     and agent (A7 audit)."""

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from callcenter import __version__
 from callcenter.engine.acd.center import ContactCenter
+from callcenter.engine.acd.control import CallControl
 from callcenter.engine.calls import CallConfig, CallManager
 from callcenter.engine.calls.trunks import TrunkRegistrations
 from callcenter.engine.events import EngineStarted, EngineStopped, RecordingSaved
@@ -99,6 +100,7 @@ class Engine:
             PromptLibrary.default(config.prompts),
             check_agent=directory.check_agent,
         )
+        self.control = CallControl(self.center)
         self.signalling.bound_host = config.sip_host
         self.udp: UdpTransport | None = None
         self.tcp: TcpTransport | None = None

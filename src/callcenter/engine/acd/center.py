@@ -30,6 +30,9 @@ Rule 5 (after the call). When a queue call ends (or the agent transfers it) the 
     agent in call and makes it unavailable until it ends, without wrap-up.
 Rule 6 (abandon). A caller who hangs up leaves its queue at once (outcome abandoned);
     the agents rung for it are released (reason caller_gone: not their miss).
+
+Hold, attended transfer, conference and click-to-call are `engine.acd.control`'s; what a
+feature code dialled on a phone does is `engine.acd.phone_codes`'.
 """
 
 from __future__ import annotations
@@ -43,19 +46,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from callcenter.engine.acd.distributor import Distributor, Offer
+from callcenter.engine.acd.errors import CommandError as CommandError
 from callcenter.engine.acd.features import (
-    LOGIN,
-    LOGOUT,
-    NOT_READY,
-    READY,
     AnnounceService,
-    LoginService,
     is_feature,
 )
+from callcenter.engine.acd.phone_codes import run_feature
 from callcenter.engine.acd.queue import Member
 from callcenter.engine.acd.reconciler import reconcile
 from callcenter.engine.acd.states import Agent, AgentState, AgentStatus, InvalidTransition
-from callcenter.engine.acd.supervision import SupervisorService, supervise_target
+from callcenter.engine.acd.supervision import SupervisorService
 from callcenter.engine.acd.waiting import WaitingService
 from callcenter.engine.calls.call import Call
 from callcenter.engine.calls.callee import CANCELLED, TIMED_OUT
@@ -94,15 +94,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_ANSWER_REASON = "no_answer"
-
-
-class CommandError(Exception):
-    """A command the switch refuses: ``code`` is stable (the API maps it to a message)."""
-
-    def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
-        self.detail = detail
 
 
 @dataclass
@@ -146,6 +137,7 @@ class ContactCenter:
         self._wakeup: asyncio.TimerHandle | None = None
         self._last_state: dict[str, tuple[AgentState, str]] = {}
         self.supervising: dict[str, tuple[str, SupervisorService]] = {}  # call -> target
+        self.first_modes: dict[str, str] = {}  # supervisor's call -> listen/whisper/barge
         manager.destinations = self.route
         manager.on_call_end = self._call_ended
         manager.on_busy = self._busy_changed
@@ -199,7 +191,7 @@ class ContactCenter:
                 flow,
                 self.prompts,
                 lambda target, found: self.route(call, target, found),
-                self._emit,
+                self.emit,
                 call.id,
             )
             self.manager.attach_service(call, service)
@@ -214,7 +206,7 @@ class ContactCenter:
         elif kind is Kind.HANGUP:
             self.manager.hang_up(call)
         elif is_feature(value):
-            self._feature(call, value)
+            run_feature(self, call, value)
         else:
             self._ring_number(call, value)
 
@@ -264,13 +256,13 @@ class ContactCenter:
         queue = self.acd.queues[name]
         entry = queue.entry
         if not entry.join_empty and self.acd.logged_in(name) == 0:
-            self._emit(QueueLeft(time.time(), call.id, name, QueueOutcome.EMPTY, 0.0))
+            self.emit(QueueLeft(time.time(), call.id, name, QueueOutcome.EMPTY, 0.0))
             self._leave_for(call, entry, "queue-timeout")
             return
         now = time.time()
         member = Member(call.id, call.caller_number, name, priority, joined_at=now)
         position = self.acd.join(member)
-        self._emit(QueueJoined(now, call.id, name, call.caller_number, position, priority))
+        self.emit(QueueJoined(now, call.id, name, call.caller_number, position, priority))
         waiting = WaitingService(
             lambda: self.manager.hang_up(call),
             self.prompts,
@@ -304,7 +296,7 @@ class ContactCenter:
         now = time.time()
         released = self.acd.member_left(call_id, now, abandoned=False)
         self._cancel_offers(call, released)
-        self._emit(
+        self.emit(
             QueueLeft(
                 now,
                 call_id,
@@ -323,6 +315,7 @@ class ContactCenter:
     def dispatch(self) -> None:
         """Decide and ring; then sleep until the next moment a decision may change."""
         now = time.time()
+        self._expire_wrap_ups(now)  # first: an agent whose wrap-up just ended is offered now
         for queue in list(self.acd.queues.values()):
             for member in queue.timed_out(now):
                 self._queue_exit(member.call_id, QueueOutcome.TIMEOUT)
@@ -330,7 +323,6 @@ class ContactCenter:
             self._offer(offer, now)
         for offer in self.acd.extend(now):  # after: the new offers' agents are taken
             self._offer(offer, now)
-        self._expire_wrap_ups(now)
         self._schedule(now)
 
     def _schedule(self, now: float) -> None:
@@ -349,8 +341,8 @@ class ContactCenter:
         queue = self.acd.queues[offer.queue]
         for agent_id in offer.agents:
             agent = self.acd.agents[agent_id]
-            self._state_event(agent, now)
-            self._emit(AgentOffered(now, call.id, offer.queue, agent_id, agent.extension))
+            self.state_event(agent, now)
+            self.emit(AgentOffered(now, call.id, offer.queue, agent_id, agent.extension))
 
             def answered(leg: Leg, agent_id: str = agent_id) -> None:
                 self._agent_answered(call, agent_id, leg)
@@ -366,7 +358,7 @@ class ContactCenter:
                 on_failed=failed,
             )
             self.acd.offer_ringing(call.id, agent_id, now)
-            self._state_event(agent, now)
+            self.state_event(agent, now)
 
     def _agent_answered(self, call: Call, agent_id: str, leg: Leg) -> None:
         now = time.time()
@@ -380,11 +372,11 @@ class ContactCenter:
             log.warning("call %s: answer from agent %s not offered it", call.id, agent_id)
             return
         for other in others:
-            self._state_event(self.acd.agents[other], now)
+            self.state_event(self.acd.agents[other], now)
         agent = self.acd.agents[agent_id]
         offered = member.offered_at or now
         self.connected[call.id] = _Connected(agent_id, queue_name, now)
-        self._emit(
+        self.emit(
             QueueLeft(
                 now,
                 call.id,
@@ -396,7 +388,7 @@ class ContactCenter:
                 agent=agent_id,
             )
         )
-        self._emit(
+        self.emit(
             AgentConnected(
                 now,
                 call.id,
@@ -407,7 +399,7 @@ class ContactCenter:
                 now - offered,
             )
         )
-        self._state_event(agent, now)
+        self.state_event(agent, now)
 
     def _agent_failed(self, call: Call, agent_id: str, status: int, started: float) -> None:
         """Rule 4. A cancelled attempt (another agent answered, the caller left) is no
@@ -415,15 +407,15 @@ class ContactCenter:
         agent = self.acd.agents.get(agent_id)
         if agent is None or status == CANCELLED:
             if agent is not None:
-                self._state_event(agent, time.time())
+                self.state_event(agent, time.time())
             return
         now = time.time()
         member = self.acd.member(call.id)
         reason = _miss_reason(status)
         queue = member.queue if member is not None else agent.queue
         too_many = self.acd.offer_failed(call.id, agent_id, reason, now)
-        self._emit(AgentMissed(now, call.id, queue, agent_id, reason, now - started))
-        self._state_event(agent, now)
+        self.emit(AgentMissed(now, call.id, queue, agent_id, reason, now - started))
+        self.state_event(agent, now)
         if too_many and agent.status is AgentStatus.READY:
             self._set_status(agent, AgentStatus.NOT_READY, NO_ANSWER_REASON, "system")
         self.dispatch()
@@ -439,12 +431,12 @@ class ContactCenter:
         for agent_id in agent_ids:
             agent = self.acd.agents.get(agent_id)
             if agent is not None:
-                self._emit(
+                self.emit(
                     AgentMissed(
                         now, call.id, agent.queue or "", agent_id, MissReason.CALLER_GONE, 0.0
                     )
                 )
-                self._state_event(agent, now)
+                self.state_event(agent, now)
 
     # === Rules 5 and 6: the end of a call ===============================================
     def _call_ended(self, call: Call) -> None:
@@ -454,7 +446,7 @@ class ContactCenter:
             queue = self.acd.queues[member.queue]
             position = queue.position(call.id) or 0
             released = self.acd.member_left(call.id, now, abandoned=True)
-            self._emit(
+            self.emit(
                 QueueLeft(
                     now,
                     call.id,
@@ -470,13 +462,13 @@ class ContactCenter:
             for agent_id in released:
                 agent = self.acd.agents.get(agent_id)
                 if agent is not None:
-                    self._emit(
+                    self.emit(
                         AgentMissed(
                             now, call.id, member.queue, agent_id, MissReason.CALLER_GONE, 0.0
                         )
                     )
-                    self._state_event(agent, now)
-        self._agent_leaves(call.id, now)
+                    self.state_event(agent, now)
+        self.agent_leaves(call.id, now)
         self.supervising.pop(call.id, None)
         for supervisor_call, (target, _service) in list(self.supervising.items()):
             if target == call.id:  # the supervised call ended: so does the supervisor's
@@ -487,7 +479,7 @@ class ContactCenter:
         if member is not None:
             self.dispatch()
 
-    def _agent_leaves(self, call_id: str, now: float) -> str:
+    def agent_leaves(self, call_id: str, now: float) -> str:
         """The connected agent's part of a call is over: wrap-up (Rule 5)."""
         connected = self.connected.pop(call_id, None)
         if connected is None:
@@ -496,7 +488,7 @@ class ContactCenter:
         if agent is None or agent.call != call_id:
             return ""
         self.acd.call_ended(connected.agent, now, now - connected.at)
-        self._state_event(agent, now)
+        self.state_event(agent, now)
         self.dispatch()
         return connected.agent
 
@@ -508,7 +500,7 @@ class ContactCenter:
                 and agent.wrap_up_until <= now
             ):
                 agent.end_wrap_up(now)
-                self._state_event(agent, now)
+                self.state_event(agent, now)
 
     def end_wrap_up(self, agent_id: str) -> None:
         agent = self._agent(agent_id)
@@ -516,7 +508,7 @@ class ContactCenter:
             raise CommandError("not_in_wrap_up", agent_id)
         now = time.time()
         agent.end_wrap_up(now)
-        self._state_event(agent, now)
+        self.state_event(agent, now)
         self.dispatch()
 
     def _busy_changed(self, party: str, count: int) -> None:
@@ -531,10 +523,10 @@ class ContactCenter:
         agent.other_calls = count
         if count > 0 and agent.state is AgentState.IDLE:
             agent.set_state(AgentState.IN_CALL, now)
-            self._state_event(agent, now)
+            self.state_event(agent, now)
         elif count == 0 and agent.state is AgentState.IN_CALL:
             agent.set_state(AgentState.IDLE, now)
-            self._state_event(agent, now)
+            self.state_event(agent, now)
             self.dispatch()
 
     # === agents' commands ===============================================================
@@ -573,11 +565,20 @@ class ContactCenter:
         status = AgentStatus.READY if ready else AgentStatus.NOT_READY
         agent.login(extension, now, status=status, reason="" if ready else reason)
         self.by_extension[extension] = agent_id
-        agent.other_calls = self.manager.busy.get(extension, 0)
-        self._emit(AgentStatusChanged(now, agent_id, status.value, agent.reason, extension, by))
-        self._state_event(agent, now)
+        agent.other_calls = self._direct_calls(agent)
+        self.emit(AgentStatusChanged(now, agent_id, status.value, agent.reason, extension, by))
+        self.state_event(agent, now)
         self.dispatch()
         return agent
+
+    def _direct_calls(self, agent: Agent) -> int:
+        """Live legs on the agent's extension other than those of its queue call (an
+        agent logged in again during its queue call is not on a direct call)."""
+        count = self.manager.busy.get(agent.extension, 0)
+        own = self.manager.calls.get(agent.call) if agent.call else None
+        if own is not None:
+            count -= sum(1 for leg in own.legs if leg.party == agent.extension and not leg.ended)
+        return max(count, 0)
 
     def logout(self, agent_id: str, *, by: str = "") -> None:
         agent = self._agent(agent_id)
@@ -593,7 +594,7 @@ class ContactCenter:
             self.acd.offer_failed(call.id, agent_id, MissReason.CALLER_GONE, now)
         agent.logout(now)
         self.by_extension.pop(extension, None)
-        self._emit(
+        self.emit(
             AgentStatusChanged(now, agent_id, AgentStatus.LOGGED_OUT.value, "", extension, by)
         )
         self._leave_empty_queues(agent_id)
@@ -623,7 +624,7 @@ class ContactCenter:
             agent.set_status(status, reason, now)
         except InvalidTransition as error:
             raise CommandError("invalid_status", str(error)) from error
-        self._emit(
+        self.emit(
             AgentStatusChanged(now, agent.agent_id, status.value, reason, agent.extension, by)
         )
 
@@ -638,82 +639,6 @@ class ContactCenter:
         agent_id = self.by_extension.get(extension)
         return self.acd.agents.get(agent_id) if agent_id else None
 
-    # === feature codes ==================================================================
-    def _feature(self, call: Call, code: str) -> None:
-        extension = call.caller_number
-        hang_up = lambda: self.manager.hang_up(call)  # noqa: E731
-        supervised = supervise_target(code)
-        if supervised is not None:
-            self._supervise(call, supervised)
-            return
-
-        if code == LOGIN:
-
-            async def login(agent_id: str, password: str) -> bool:
-                if not await self.check_agent(agent_id, password):
-                    return False
-                try:
-                    self.login(agent_id, extension, by=agent_id)
-                except CommandError as error:
-                    log.info("phone login of %s at %s refused: %s", agent_id, extension, error)
-                    return False
-                return True
-
-            self.manager.attach_service(call, LoginService(hang_up, self.prompts, login))
-            return
-
-        def act() -> str:
-            agent = self.agent_by_extension(extension)
-            if agent is None:
-                return "login-failed"
-            try:
-                if code == LOGOUT:
-                    self.logout(agent.agent_id, by=agent.agent_id)
-                    return "logged-out"
-                if code == READY:
-                    self.set_ready(agent.agent_id, by=agent.agent_id)
-                    return "ready"
-                reason = ""
-                index = code[len(NOT_READY) :]
-                if index.isdigit() and 0 < int(index) <= len(self.reasons):
-                    reason = self.reasons[int(index) - 1].code
-                self.set_not_ready(agent.agent_id, reason, by=agent.agent_id)
-                return "not-ready"
-            except CommandError:
-                return "login-failed"
-
-        self.manager.attach_service(call, AnnounceService(hang_up, self.prompts, act))
-
-    def _supervise(self, call: Call, agent_id: str) -> None:
-        """``*33<agent>`` from a supervisor's phone (`engine.acd.supervision`)."""
-        supervisor = self.agent_by_extension(call.caller_number)
-        agent = self.acd.agents.get(agent_id)
-        target = self.call_of_agent(agent_id) if agent is not None else None
-        allowed = (
-            supervisor is not None
-            and supervisor.entry.supervisor
-            and agent is not None
-            and (
-                "*" in supervisor.entry.supervises
-                or bool(set(supervisor.entry.supervises) & set(self.acd.queues_of(agent_id)))
-            )
-        )
-        hang_up = lambda: self.manager.hang_up(call)  # noqa: E731
-        if not allowed or target is None or target.answered is None or supervisor is None:
-            refused = AnnounceService(hang_up, self.prompts, lambda: "login-failed")
-            self.manager.attach_service(call, refused)
-            return
-        service = SupervisorService(
-            hang_up,
-            target,
-            supervisor=supervisor.agent_id,
-            agent=agent_id,
-            recordings=self.manager.config.recordings,
-            emit=self._emit,
-        )
-        self.supervising[call.id] = (target.id, service)
-        self.manager.attach_service(call, service)
-
     # === call control ===================================================================
     def transfer(self, call_id: str, destination: str, *, by: str = "") -> None:
         """Blind transfer (A6): the answered callee (an agent) leaves, the caller goes to
@@ -726,6 +651,8 @@ class ContactCenter:
             raise CommandError("bad_destination", destination)
         if call.answered is None:
             raise CommandError("not_answered", call_id)
+        if call.consult is not None:
+            raise CommandError("consulting", call_id)
         for supervisor_call, (watched, service) in list(self.supervising.items()):
             if watched == call.id:  # the supervisor leaves with the agent
                 service.stop()
@@ -733,8 +660,8 @@ class ContactCenter:
                 if found is not None:
                     self.manager.hang_up(found)
         self.manager.drop_callee(call)
-        self._agent_leaves(call.id, time.time())
-        self._emit(CallTransferred(time.time(), call.id, "blind", by, destination))
+        self.agent_leaves(call.id, time.time())
+        self.emit(CallTransferred(time.time(), call.id, "blind", by, destination))
         self.route(call, target)
 
     def call_of_agent(self, agent_id: str) -> Call | None:
@@ -755,13 +682,13 @@ class ContactCenter:
         members = {m.call_id: m for q in self.acd.queues.values() for m in q.members()}
         repaired = reconcile(self, now)
         for event in repaired:
-            self._emit(event)
+            self.emit(event)
             agent = self.acd.agents.get(event.agent)
             if agent is not None:
-                self._state_event(agent, now)
+                self.state_event(agent, now)
             member = members.get(event.call)
             if event.what == "member_without_call" and member is not None:
-                self._emit(
+                self.emit(
                     QueueLeft(
                         now,
                         member.call_id,
@@ -782,17 +709,17 @@ class ContactCenter:
             self._wakeup = None
 
     # === events =========================================================================
-    def _emit(self, event: Event) -> None:
+    def emit(self, event: Event) -> None:
         self.events.emit(event)
 
-    def _state_event(self, agent: Agent, now: float) -> None:
+    def state_event(self, agent: Agent, now: float) -> None:
         """AgentStateChanged, when the state (or its call) really changed."""
         current = (agent.state, agent.call)
         if self._last_state.get(agent.agent_id) == current:
             return
         self._last_state[agent.agent_id] = current
         until = agent.wrap_up_until if agent.state is AgentState.WRAP_UP else None
-        self._emit(
+        self.emit(
             AgentStateChanged(
                 now, agent.agent_id, agent.state.value, agent.call, agent.queue, until
             )

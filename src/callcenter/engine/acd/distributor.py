@@ -354,11 +354,10 @@ class Distributor:
                     done = floor((now - member.offered_at) / step) + 1
                     times.append(member.offered_at + done * step)
         for agent in self.agents.values():
-            if agent.status is AgentStatus.LOGGED_OUT:
-                continue
-            times.append(agent.skip_until)
-            if agent.wrap_up_until is not None:
+            if agent.wrap_up_until is not None:  # also a logged-out agent's: it ends
                 times.append(agent.wrap_up_until)
+            if agent.status is not AgentStatus.LOGGED_OUT:
+                times.append(agent.skip_until)
         return min((t for t in times if t > now), default=None)
 
     # -- the life of an offer -------------------------------------------------------------

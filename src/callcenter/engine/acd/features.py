@@ -8,10 +8,12 @@
   (``*041``) it gives that reason;
 - ``*33`` followed by an agent ID: a supervisor listens to that agent's call (then 4
   listen, 5 whisper, 6 barge: `engine.acd.supervision`);
-- ``*06`` pick up a call ringing an agent of the same pickup group (not yet: see the
-  contact-center issue's note).
+- ``*06`` pick up a call ringing the phone of an agent of the same pickup group (the
+  agent's ``pickup_group``; without one, the agents sharing a queue with it): the
+  picking phone is joined to the caller at once, the ringing phone stops; nothing
+  ringing: 480 (`engine.acd.phone_codes`).
 
-Each answers, says what happened ("签入成功", "已置忙"...) and hangs up. The work is done by
+The others answer, say what happened ("签入成功", "已置忙"...) and hangs up. The work is done by
 the contact center (`engine.acd.center`) through the callbacks given here.
 """
 
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LOGIN, LOGOUT, READY, NOT_READY, PICKUP = "*01", "*02", "*03", "*04", "*06"
-FEATURE_CODES = (LOGIN, LOGOUT, READY, NOT_READY)  # PICKUP: not yet
+FEATURE_CODES = (LOGIN, LOGOUT, READY, NOT_READY, PICKUP)
 
 
 def is_feature(number: str) -> bool:

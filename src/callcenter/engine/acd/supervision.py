@@ -49,6 +49,7 @@ class SupervisorService(Service):
         agent: str,
         recordings: Path | None,
         emit: Callable[[Event], None],
+        mode: str = "listen",
     ) -> None:
         super().__init__(hang_up)
         self.target = target
@@ -57,6 +58,7 @@ class SupervisorService(Service):
         self.recordings = recordings
         self.emit = emit
         self.mode = ""
+        self.first_mode = mode if mode in KEYS.values() else "listen"
         self._own: Call | None = None
 
     def start(self, call: Call) -> None:
@@ -87,14 +89,17 @@ class SupervisorService(Service):
         except MediaError:
             self.hang_up()
             return
-        self._set("listen")
+        self.change(self.first_mode)
 
     def dtmf(self, digit: str) -> None:
         action = KEYS.get(digit)
-        if action is not None and action != self.mode:
-            self._set(action)
+        if action is not None:
+            self.change(action)
 
-    def _set(self, action: str) -> None:
+    def change(self, action: str) -> None:
+        """Listen, whisper or barge (from a key or the desktop); the same again: nothing."""
+        if action == self.mode or action not in KEYS.values():
+            return
         conference, own = self.target.conference, self._own
         agent_leg = self.target.answered
         if conference is None or own is None or agent_leg is None:

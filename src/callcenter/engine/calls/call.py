@@ -75,6 +75,9 @@ class Call:
     tasks: set[asyncio.Task[None]] = field(default_factory=set)  # placing legs
     attempts: list[Any] = field(default_factory=list)  # `callee.Attempt`s ringing now
     music: dict[Leg, Player] = field(default_factory=dict)
+    origin: tuple[Any, float] | None = None  # click-to-call: (target, its ring timeout)
+    consult: Any = None  # a `consult.Consultation` while the agent consults a third party
+    held: Leg | None = None  # the party the switch holds (music) for the other leg
     media_heard: int = -1  # RTP packets received by the legs at the last sweep
     media_heard_at: float = 0.0  # monotonic time the count last moved
 
@@ -138,6 +141,7 @@ class Call:
         for player in self.music.values():
             player.stop()
         self.music.clear()
+        self.held = None
         if self.relay is not None:
             self.relay.stop()
             self.relay = None
@@ -177,6 +181,8 @@ class Call:
         self.music.clear()
         if self.service is not None:
             self.service.stop()
+        if self.consult is not None:
+            self.consult.stop(self)
         if self.conference is not None:
             self.conference.stop()
             self.conference = None

@@ -46,6 +46,7 @@ from callcenter.sip.dialog import Dialog, DialogId
 from callcenter.sip.errors import SipParseError, SipUsageError
 from callcenter.sip.headers import NameAddr
 from callcenter.sip.message import Request, Response
+from callcenter.sip.offer_answer import AudioStream
 from callcenter.sip.sdp import SessionDescription
 from callcenter.sip.transaction import Peer
 from callcenter.sip.uri import SipUri, TelUri, parse_uri
@@ -69,6 +70,7 @@ class Attempt:
     timer: asyncio.TimerHandle | None = None
     over: bool = False
     answered: Leg | None = None
+    exclusive: bool = True  # False: a consultation, answered beside the call's parties
 
 
 class CalleeSide:
@@ -111,11 +113,14 @@ class CalleeSide:
         timeout: float,
         on_answered: Callable[[Leg], None],
         on_failed: Callable[[int], None],
+        exclusive: bool = True,
     ) -> Attempt:
         """Ring ``target`` for ``call``: an extension (each of its registered contacts)
         or, with :meth:`ring_trunk`, an outside number. The legs are placed in a task;
-        ``on_failed(480)`` comes (on the next loop turn) when nothing could be rung."""
-        attempt = Attempt(target, on_answered, on_failed)
+        ``on_failed(480)`` comes (on the next loop turn) when nothing could be rung.
+        Not ``exclusive`` (a consultation): its answer cancels no other attempt, is not
+        joined to the caller and is no CallAnswered; ``on_answered`` does the rest."""
+        attempt = Attempt(target, on_answered, on_failed, exclusive=exclusive)
         call.attempts.append(attempt)
         attempt.timer = call.later(timeout, lambda: self._attempt_timed_out(call, attempt))
         task = asyncio.create_task(self._ring_extension(call, attempt))
@@ -133,8 +138,9 @@ class CalleeSide:
         timeout: float,
         on_answered: Callable[[Leg], None],
         on_failed: Callable[[int], None],
+        exclusive: bool = True,
     ) -> Attempt:
-        attempt = Attempt(number, on_answered, on_failed)
+        attempt = Attempt(number, on_answered, on_failed, exclusive=exclusive)
         call.attempts.append(attempt)
         attempt.timer = call.later(timeout, lambda: self._attempt_timed_out(call, attempt))
         peer = Peer(trunk.transport, trunk.host, trunk.port)
@@ -290,6 +296,8 @@ class CalleeSide:
             except (SipParseError, SipUsageError):
                 return
         leg.state = LegState.EARLY
+        if not attempt.exclusive:
+            return  # a consultation rings: the agent hears the switch's ringback
         early = False
         if response.body and leg.stream is None:
             try:
@@ -302,7 +310,9 @@ class CalleeSide:
         elif not call.ringing or call.caller.state is LegState.ANSWERED:
             self._ring_caller(call, leg, with_media=False)
 
-    def _callee_answered(self, call: Call, leg: Leg, response: Response) -> None:
+    def _ack_2xx(self, leg: Leg, response: Response) -> Dialog | None:
+        """ACK a 2xx to the leg's INVITE (§13.2.2.4), making or updating its dialog
+        (§12.1.2); None for a 2xx that starts no dialog (not ACKed)."""
         invite = leg.invite
         assert invite is not None
         dialog = leg.dialog
@@ -310,12 +320,28 @@ class CalleeSide:
             try:
                 dialog = Dialog.uac(invite, response)
             except (SipParseError, SipUsageError):
-                log.warning("a 2xx for call %s that starts no dialog", call.id)
-                return
+                log.warning("a 2xx for leg %s that starts no dialog", leg.id)
+                return None
         else:
             dialog.update_from_response(response)
-        ack = dialog.create_ack(invite.cseq.seq, branch=new_branch())
-        self.sip.send_ack(ack, leg.peer)
+        self.sip.send_ack(dialog.create_ack(invite.cseq.seq, branch=new_branch()), leg.peer)
+        return dialog
+
+    @staticmethod
+    def _answered_stream(leg: Leg, response: Response) -> AudioStream | None:
+        """The audio agreed by a 2xx: its SDP answer, else one that came earlier with
+        early media (§13.2.1); None when there is none."""
+        if response.body:
+            try:
+                return leg.accept(SessionDescription.parse(response.body))
+            except SipParseError:
+                return None
+        return leg.stream
+
+    def _callee_answered(self, call: Call, leg: Leg, response: Response) -> None:
+        dialog = self._ack_2xx(leg, response)
+        if dialog is None:
+            return
         attempt = leg.attempt
         if leg.state is LegState.ANSWERED:
             return  # a retransmitted 2xx: ACKed again above
@@ -328,15 +354,7 @@ class CalleeSide:
             return
         leg.dialog = dialog
         self._by_dialog[dialog.id] = (call, leg)
-        stream = None
-        if response.body:
-            try:
-                stream = leg.accept(SessionDescription.parse(response.body))
-            except SipParseError:
-                stream = None
-        elif leg.stream is not None:
-            stream = leg.stream  # the answer came with early media already (§13.2.1)
-        if stream is None:
+        if self._answered_stream(leg, response) is None:
             self._bye(dialog, leg.peer)
             leg.state = LegState.ENDED
             self._leg_ended(call, leg, EndCause.NO_CODEC, 488)
@@ -351,6 +369,9 @@ class CalleeSide:
                 self.sip.cancel(other.invite_key)
                 other.state = LegState.ENDED
                 self._leg_ended(call, other, EndCause.CANCELLED, 0)
+        if not attempt.exclusive:
+            attempt.on_answered(leg)
+            return
         for rival in list(call.attempts):
             self.cancel_attempt(call, rival)
         self._emit(CallAnswered(leg.answered_at, call.id, leg.id, leg.party))

@@ -73,6 +73,7 @@ class Leg:
     auth_tried: bool = False  # callee leg: credentials were sent once already
     on_hold: bool = False  # the peer of this leg has put the call on hold
     attempt: Any = None  # callee leg: the `callee.Attempt` it belongs to
+    outbound: bool = False  # caller leg placed by the switch (click-to-call): we are UAC
     _session_id: str = field(default_factory=lambda: str(secrets.randbits(31)))
     _version: int = 0
 

@@ -55,11 +55,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from callcenter.engine.calls.call import Call, Service, cause_of_status
-from callcenter.engine.calls.callee import ALLOW, CANCELLED, TIMED_OUT, CalleeSide
+from callcenter.engine.calls.callee import ALLOW, CANCELLED, TIMED_OUT
 from callcenter.engine.calls.destinations import Destination
 from callcenter.engine.calls.dtmf_info import DTMF, DTMF_RELAY, info_digit
 from callcenter.engine.calls.leg import SDP, Leg, LegState
 from callcenter.engine.calls.music import music_on_hold
+from callcenter.engine.calls.originate import OriginateSide
 from callcenter.engine.calls.routing import Rejection, Route, Router
 from callcenter.engine.calls.sipio import (
     SipIO,
@@ -69,6 +70,7 @@ from callcenter.engine.calls.sipio import (
     our_via,
 )
 from callcenter.engine.events import (
+    CallAnswered,
     CallEnded,
     CallHeld,
     CallResumed,
@@ -107,7 +109,7 @@ class CallConfig:
     media_timeout: float = 60.0  # Rule 8; 0 turns it off
 
 
-class CallManager(CalleeSide):
+class CallManager(OriginateSide):
     def __init__(
         self,
         *,
@@ -139,6 +141,11 @@ class CallManager(CalleeSide):
         self.destinations: Callable[[Call, Destination], None] | None = None
         self.on_call_end: Callable[[Call], None] | None = None
         self.on_busy: Callable[[str, int], None] | None = None
+        # Set by call control (`engine.acd.control`): a BYE from ``leg``; True when the
+        # call goes on without it (a consultation), False to end the call.
+        self.on_leg_bye: Callable[[Call, Leg], bool] | None = None
+        # A phone put its call on hold (True) or took it off (False) with a re-INVITE.
+        self.on_hold_changed: Callable[[Call, Leg, bool], None] | None = None
 
     # === entry points (from engine.signalling) =========================================
     def on_invite(self, key: str, request: Request, peer: Peer) -> None:
@@ -209,7 +216,8 @@ class CallManager(CalleeSide):
         if method == Method.BYE:
             self.sip.respond(key, self.sip.answer(request, 200))
             # The dialog is terminated now: _end sends no BYE back to this leg.
-            self._end(call, EndCause.NORMAL, by=_side(call, leg))
+            if self.on_leg_bye is None or not self.on_leg_bye(call, leg):
+                self._end(call, EndCause.NORMAL, by=_side(call, leg))
         elif method == Method.INVITE:
             self._reinvite(call, leg, key, request)
         elif method == Method.INFO:
@@ -225,8 +233,12 @@ class CallManager(CalleeSide):
         if found is None:
             return  # a response to a BYE or to a leg already given up: nothing to do
         call, leg = found
-        if leg.role is LegRole.CALLEE and response.cseq.method == Method.INVITE:
+        if response.cseq.method != Method.INVITE:
+            return
+        if leg.role is LegRole.CALLEE:
             self._callee_response(call, leg, key, response)
+        elif leg.outbound:
+            self._origin_response(call, leg, key, response)
 
     def on_timeout(self, key: str) -> None:
         found = self._by_key.get(key)
@@ -235,6 +247,8 @@ class CallManager(CalleeSide):
         call, leg = found
         if leg.role is LegRole.CALLEE and leg.state is not LegState.ANSWERED:
             self._callee_failed(call, leg, 408)
+        elif leg.outbound and leg.state is not LegState.ANSWERED:
+            self._origin_failed(call, leg, 408)
 
     def sweep(self) -> None:
         """Rule 8: end answered calls whose legs have all been silent too long. Called
@@ -395,6 +409,38 @@ class CallManager(CalleeSide):
             self._leg_ended(call, leg, cause, 0)
         return leg
 
+    def leg_left(self, call: Call, leg: Leg, cause: EndCause = EndCause.NORMAL) -> None:
+        """``leg`` leaves a call that goes on (a consulted party, an agent after an
+        attended transfer): BYE or CANCEL unless its dialog is over already, LegEnded."""
+        if leg.ended:
+            return
+        if leg.state is LegState.ANSWERED and leg.dialog is not None:
+            self._bye(leg.dialog, leg.peer)
+        elif leg.role is LegRole.CALLEE and leg.invite_key:
+            self.sip.cancel(leg.invite_key)
+        leg.state = LegState.ENDED
+        self._leg_ended(call, leg, cause, 0)
+
+    def pick_up(self, picker: Call, target: Call) -> None:
+        """Call pickup: the phone that dialled the pickup code (``picker``'s caller, not
+        answered yet) answers ``target`` instead of the phones ringing for it, which
+        are cancelled. The pickup call itself ends here; its leg goes on in
+        ``target`` as the answering callee (new leg id: one leg record per call)."""
+        leg = picker.caller
+        picker.ended = True
+        self.calls.pop(picker.id, None)
+        self._leg_ended(picker, leg, EndCause.NORMAL, 0)
+        self._emit(CallEnded(time.time(), picker.id, EndCause.NORMAL, "caller", 0))
+        for attempt in list(target.attempts):
+            self.cancel_attempt(target, attempt)
+        leg.role, leg.id, leg.cause, leg.sip_status = LegRole.CALLEE, new_tag()[:8], None, 0
+        target.callees.append(leg)
+        self._by_key[leg.invite_key] = (target, leg)
+        self._emit_leg(target, leg)
+        self._answer_uas(target, leg)
+        self._emit(CallAnswered(time.time(), target.id, leg.id, leg.party))
+        self._connected(target, leg)
+
     def _connected(self, call: Call, leg: Leg) -> None:
         """A callee answered (after `callee.CalleeSide` cancelled the rivals)."""
         call.answered = leg
@@ -430,20 +476,24 @@ class CallManager(CalleeSide):
 
     # === answering the caller (Rules 3 and 5) ============================================
     def _answer_caller(self, call: Call) -> None:
-        caller = call.caller
-        if caller.local_sdp is None:
-            caller.offer()  # Rule 3: the INVITE had no SDP; the ACK brings the answer
-        assert caller.local_sdp is not None
-        response = self._caller_response(call, 200, body=bytes(caller.local_sdp))
-        if caller.dialog is None:
-            caller.dialog = Dialog.uas(caller.invite, response, via=self._via_template(caller))  # type: ignore[arg-type]
-            self._by_dialog[caller.dialog.id] = (call, caller)
-        caller.dialog.response_sent(response)
-        caller.state = LegState.ANSWERED
-        caller.answered_at = time.time()
-        self._send_2xx(call, caller, caller.invite_key, response)
-        if caller.stream is not None:
+        if self._answer_uas(call, call.caller):
             self._media_ready(call)
+
+    def _answer_uas(self, call: Call, leg: Leg) -> bool:
+        """Answer the INVITE ``leg`` received with 200 and our SDP; True when its media
+        is agreed already (else the ACK brings the answer)."""
+        if leg.local_sdp is None:
+            leg.offer()  # Rule 3: the INVITE had no SDP; the ACK brings the answer
+        assert leg.local_sdp is not None
+        response = self._caller_response(call, 200, body=bytes(leg.local_sdp), leg=leg)
+        if leg.dialog is None:
+            leg.dialog = Dialog.uas(leg.invite, response, via=self._via_template(leg))  # type: ignore[arg-type]
+            self._by_dialog[leg.dialog.id] = (call, leg)
+        leg.dialog.response_sent(response)
+        leg.state = LegState.ANSWERED
+        leg.answered_at = time.time()
+        self._send_2xx(call, leg, leg.invite_key, response)
+        return leg.stream is not None
 
     def _media_ready(self, call: Call) -> None:
         """Both offer/answer exchanges are done: join the media."""
@@ -460,8 +510,10 @@ class CallManager(CalleeSide):
         for leg in (call.caller, callee):
             leg.session.on_dtmf = lambda digit, leg=leg: self._dtmf(call, leg, digit, "rfc4733")
 
-    def _caller_response(self, call: Call, status: int, *, body: bytes = b"") -> Response:
-        caller = call.caller
+    def _caller_response(
+        self, call: Call, status: int, *, body: bytes = b"", leg: Leg | None = None
+    ) -> Response:
+        caller = leg or call.caller
         assert caller.invite is not None
         return self.sip.answer(
             caller.invite,
@@ -521,6 +573,8 @@ class CallManager(CalleeSide):
             elif was_on_hold and not leg.on_hold:
                 call.resume(leg)
                 self._emit(CallResumed(time.time(), call.id, leg.id))
+            if was_on_hold != leg.on_hold and self.on_hold_changed is not None:
+                self.on_hold_changed(call, leg, leg.on_hold)
         response = self.sip.answer(
             request,
             200,
@@ -568,6 +622,9 @@ class CallManager(CalleeSide):
         if not caller.ended:
             if caller.state is LegState.ANSWERED and caller.dialog is not None:
                 self._bye(caller.dialog, caller.peer)
+            elif caller.outbound:
+                if caller.invite_key:
+                    self.sip.cancel(caller.invite_key)
             elif caller.invite is not None:
                 final = status if status >= 300 else 487 if cause is EndCause.CANCELLED else 480
                 self.sip.respond(caller.invite_key, self._caller_response(call, final))
