@@ -177,6 +177,7 @@ class Churn:
         self.engine: Engine = center.engine(settings.agents, self.lane_ports, rtp, self.sink)
         self.phones: list[Phone] = []
         self.restart_at: dict[int, float] = {}  # phone index -> when to start it again
+        self.stopping = False
         self.kills = 0
 
     @property
@@ -268,8 +269,10 @@ class Churn:
                 self.report.agent_actions["phone_restarted" if ok else "phone_restart_failed"] += 1
 
     async def drive(self) -> None:
+        """Until `stopping`: each step runs to its end, so that no phone is left half
+        started (a cancelled start would leave its sipp or baresip running, unowned)."""
         settings = self.settings
-        while True:
+        while not self.stopping:
             await asyncio.sleep(TICK)
             if self.rng.random() < settings.status_chance:
                 self.change_status()
@@ -346,8 +349,8 @@ async def run_churn_async(settings: Settings, work: Path) -> Report:
         await churn.start_agents()
         driver = asyncio.create_task(churn.drive(), name="chaos-driver")
         await churn.customers()
-        driver.cancel()
-        await asyncio.gather(driver, return_exceptions=True)
+        churn.stopping = True
+        await driver
         await churn.settle()
         churn.read_books()
     finally:

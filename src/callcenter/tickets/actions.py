@@ -74,6 +74,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from callcenter.accounts.models import Handler, Unit, User
+from callcenter.crm.models import Customer
 from callcenter.tickets import deadlines, files, steps
 from callcenter.tickets.choices import Action, FeedbackKind, Kind, Priority, State
 from callcenter.tickets.models import (
@@ -119,9 +120,11 @@ def create_ticket(
     vehicle_plate: str = "",
     priority: Priority | int = Priority.NORMAL,
     category: Category | None = None,
+    customer: Customer | None = None,
     request: HttpRequest | None = None,
 ) -> Ticket:
-    """A new ticket at the CSC, in state ``new`` (seed 000 §4.6, §4.9–4.11)."""
+    """A new ticket at the CSC, in state ``new`` (seed 000 §4.6, §4.9–4.11); ``customer``:
+    the CRM's record it is for."""
     if steps.actor_side(actor) is not Side.CSC:
         raise ActionError(
             "not_permitted", _("Only the customer-service center may create tickets.")
@@ -137,6 +140,7 @@ def create_ticket(
         ticket = Ticket(
             number=next_number(),
             kind=kind,
+            customer=customer,
             customer_name=customer_name.strip(),
             caller_number=caller_number.strip(),
             contact_phone=contact_phone.strip(),

@@ -256,8 +256,16 @@ class Ticket(models.Model):
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.NEW, db_index=True
     )
-    # The customer. A nullable foreign key to the CRM's customer (`crm.Customer`, issues
-    # B2/B6) belongs here when that app exists; until then the details are plain fields.
+    # The customer: the CRM's record when the ticket was made for one (B2, B6), and the
+    # details as given on the ticket (kept as written, whatever becomes of the record).
+    customer = models.ForeignKey(
+        "crm.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
     customer_name = models.CharField(_("customer name"), max_length=100, blank=True)
     caller_number = models.CharField(
         _("caller number"),

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST, require_safe
 from callcenter.accounts.models import User
 from callcenter.accounts.roles import Capability, has_capability, require
 from callcenter.boss.panel import ticket_panel
+from callcenter.crm.models import Customer
 from callcenter.tickets import actions, export
 from callcenter.tickets.choices import Action, Kind, State
 from callcenter.tickets.filters import TicketFilterForm
@@ -133,6 +134,8 @@ def ticket_create_view(request: HttpRequest) -> HttpResponse:
         for name in ("customer_name", "contact_phone", "caller_number", "vehicle_plate")
         if request.GET.get(name)
     }
+    # Made for a customer of the CRM (its page, the screen pop): linked to it.
+    customer = Customer.objects.filter(number=request.GET.get("customer", "")).first()
     form = TicketForm(
         request.POST or None, request.FILES or None, kind=kind, initial=initial or None
     )
@@ -142,7 +145,11 @@ def ticket_create_view(request: HttpRequest) -> HttpResponse:
         try:
             with transaction.atomic():
                 ticket = actions.create_ticket(
-                    actor, kind=kind, request=request, **form.ticket_fields()
+                    actor,
+                    kind=kind,
+                    request=request,
+                    customer=customer,
+                    **form.ticket_fields(),
                 )
                 for upload in form.cleaned_data.get("attachments") or []:
                     actions.add_attachment(actor, ticket, upload, request=request)
@@ -162,7 +169,13 @@ def ticket_create_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tickets/ticket_form.html",
-        {"form": form, "kind": kind, "kind_label": Kind(kind).label, "kinds": Kind.choices},
+        {
+            "form": form,
+            "kind": kind,
+            "kind_label": Kind(kind).label,
+            "kinds": Kind.choices,
+            "customer": customer,
+        },
     )
 
 

@@ -16,6 +16,8 @@ Variables:
 - ``CALLCENTER_DEBUG``: ``1`` for Django's debug pages (development only).
 - ``CALLCENTER_ALLOWED_HOSTS``: comma-separated host names the web answers to.
 - ``CALLCENTER_ALLOW_DEMO``: ``0`` refuses to load the demo data (production).
+- ``CALLCENTER_AREA_CODE``: the area code of the center's own city (``0755``, the
+  default, Shenzhen): a caller ID without one is also looked up with it (`crm.phones`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class Config:
     debug: bool
     allowed_hosts: list[str] = field(default_factory=list)
     allow_demo: bool = True
+    area_code: str = "0755"
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -206,4 +209,15 @@ def load(environ: dict[str, str] | os._Environ[str] | None = None) -> Config:
         debug=_flag(env, "CALLCENTER_DEBUG", False),
         allowed_hosts=resolve_allowed_hosts(env),
         allow_demo=_flag(env, "CALLCENTER_ALLOW_DEMO", True),
+        area_code=resolve_area_code(env),
     )
+
+
+def resolve_area_code(environ: dict[str, str] | os._Environ[str]) -> str:
+    raw = environ.get("CALLCENTER_AREA_CODE", "0755").strip()
+    if not (raw.startswith("0") and raw.isdigit() and 3 <= len(raw) <= 4):
+        raise ConfigError(
+            f"CALLCENTER_AREA_CODE={raw!r} is not an area code: give the city's code with "
+            "its leading 0, e.g. 0755 (Shenzhen) or 010 (Beijing)."
+        )
+    return raw

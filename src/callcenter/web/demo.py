@@ -13,6 +13,7 @@ from django.db import transaction
 
 from callcenter.accounts import demo as accounts_demo
 from callcenter.acd import demo as acd_demo
+from callcenter.crm import demo as crm_demo
 from callcenter.ivr import demo as ivr_demo
 from callcenter.telephony import demo as telephony_demo
 from callcenter.tickets import demo as tickets_demo
@@ -23,6 +24,7 @@ LOADERS: list[tuple[str, Callable[[], int]]] = [
     ("acd", acd_demo.load),
     ("ivr", ivr_demo.load),
     ("tickets", tickets_demo.load),
+    ("crm", crm_demo.load),
 ]
 
 DEMO_LOGINS = [

@@ -61,6 +61,15 @@ MENU: tuple[Section, ...] = (
         ),
     ),
     Section(
+        _("Customer information"),
+        (
+            Entry(_("Query customers"), "crm:customer_list", Capability.AGENT_DESK),
+            Entry(_("New customer"), "crm:customer_create", Capability.AGENT_DESK),
+            Entry(_("Contacts"), "crm:contact_list", Capability.AGENT_DESK),
+            Entry(_("GIS provider"), "admin:crm_gissettings_changelist", Capability.ADMINISTER),
+        ),
+    ),
+    Section(
         _("Ticket management"),
         (
             Entry(_("New ticket"), "tickets:create", Capability.AGENT_DESK),

@@ -26,6 +26,7 @@ SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
 ALLOWED_HOSTS = CONFIG.allowed_hosts
 CALLCENTER_ALLOW_DEMO = CONFIG.allow_demo
+CALLCENTER_AREA_CODE = CONFIG.area_code
 
 INSTALLED_APPS = [
     "callcenter.accounts",
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "callcenter.ivr",
     "callcenter.recordings",
     "callcenter.tickets",
+    "callcenter.crm",
     "callcenter.api",
     "callcenter.boss",
     "callcenter.dispatch",

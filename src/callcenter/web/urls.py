@@ -14,6 +14,7 @@ urlpatterns = [
     path("ivr/", include("callcenter.ivr.urls")),
     path("recordings/", include("callcenter.recordings.urls")),
     path("tickets/", include("callcenter.tickets.urls")),
+    path("crm/", include("callcenter.crm.urls")),
     path("dispatch/", include("callcenter.dispatch.urls")),
     path("api/", include("callcenter.api.urls")),
     path("boss/", include("callcenter.boss.urls")),
