@@ -75,6 +75,7 @@ bench: install system-deps
 	$(BIN)/python -m bench.acd_routing
 	$(BIN)/python -m bench.queue_throughput
 	$(BIN)/python -m bench.chaos_full
+	$(BIN)/python -m bench.customer_lookup
 
 # Extract new strings into both catalogues and compile them (needs Debian's gettext).
 messages: install

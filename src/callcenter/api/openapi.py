@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from callcenter.api import openapi_switch
+from callcenter.api import openapi_crm, openapi_switch
 from callcenter.api.http import endpoint, json_response
 from callcenter.api.views import MAX_ID, MAX_PAGE_SIZE, RUNNERS
 from callcenter.tickets.choices import FeedbackKind, Kind, Priority, State
@@ -187,6 +187,7 @@ def document() -> dict[str, Any]:
         "security": [{"bearer": []}, {"session": []}],
         "paths": {
             **openapi_switch.paths(),
+            **openapi_crm.paths(),
             "/api/tickets/": {
                 "get": {
                     "operationId": "listTickets",
@@ -266,6 +267,7 @@ def document() -> dict[str, Any]:
             },
             "schemas": {
                 **openapi_switch.schemas(),
+                **openapi_crm.schemas(),
                 "Error": {
                     "type": "object",
                     "required": ["code", "message", "field"],

@@ -19,18 +19,18 @@ NUMBER = {"type": "number"}
 TEXT = {"type": "string", "maxLength": 100}
 
 
-def _ref(name: str) -> dict[str, str]:
+def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _responses(schema: str, *errors: int) -> dict[str, Any]:
+def responses(schema: str, *errors: int) -> dict[str, Any]:
     found: dict[str, Any] = {
-        "200": {"description": "OK", "content": {JSON: {"schema": _ref(schema)}}}
+        "200": {"description": "OK", "content": {JSON: {"schema": ref(schema)}}}
     }
     for status in errors:
         found[str(status)] = {
             "description": ERRORS[status],
-            "content": {JSON: {"schema": _ref("Error")}},
+            "content": {JSON: {"schema": ref("Error")}},
         }
     return found
 
@@ -39,10 +39,10 @@ def _post(operation: str, summary: str, body: str | None, schema: str) -> dict[s
     spec: dict[str, Any] = {
         "operationId": operation,
         "summary": summary,
-        "responses": _responses(schema, 400, 401, 403, 404, 409, 413, 415, 503),
+        "responses": responses(schema, 400, 401, 403, 404, 409, 413, 415, 503),
     }
     if body is not None:
-        spec["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(body)}}}
+        spec["requestBody"] = {"required": True, "content": {JSON: {"schema": ref(body)}}}
     return {"post": spec}
 
 
@@ -58,7 +58,7 @@ def paths() -> dict[str, Any]:
             "get": {
                 "operationId": "listAgents",
                 "summary": "Every agent with its status and state",
-                "responses": _responses("AgentList", 401, 403, 503),
+                "responses": responses("AgentList", 401, 403, 503),
             }
         },
         "/api/agents/{agent_id}": {
@@ -66,7 +66,7 @@ def paths() -> dict[str, Any]:
             "get": {
                 "operationId": "getAgent",
                 "summary": "One agent's status and state",
-                "responses": _responses("Agent", 401, 403, 404, 503),
+                "responses": responses("Agent", 401, 403, 404, 503),
             },
         },
         "/api/agents/{agent_id}/login": {
@@ -98,23 +98,23 @@ def paths() -> dict[str, Any]:
             "get": {
                 "operationId": "listCalls",
                 "summary": "The calls up now",
-                "responses": _responses("CallList", 401, 403, 503),
+                "responses": responses("CallList", 401, 403, 503),
             },
             "post": {
                 "operationId": "originateCall",
                 "summary": "Click-to-call: ring the caller's extension, then the destination",
                 "requestBody": {
                     "required": True,
-                    "content": {JSON: {"schema": _ref("OriginateInput")}},
+                    "content": {JSON: {"schema": ref("OriginateInput")}},
                 },
                 "responses": {
                     "201": {
                         "description": "The call is being placed",
-                        "content": {JSON: {"schema": _ref("Originated")}},
+                        "content": {JSON: {"schema": ref("Originated")}},
                     },
                     **{
                         k: v
-                        for k, v in _responses(
+                        for k, v in responses(
                             "Originated", 400, 401, 403, 409, 413, 415, 503
                         ).items()
                         if k != "200"
@@ -162,7 +162,7 @@ def paths() -> dict[str, Any]:
             "get": {
                 "operationId": "listQueues",
                 "summary": "Live figures of every queue",
-                "responses": _responses("QueueList", 401, 403, 503),
+                "responses": responses("QueueList", 401, 403, 503),
             }
         },
     }
@@ -221,19 +221,19 @@ def schemas() -> dict[str, Any]:
         "AgentList": {
             "type": "object",
             "required": ["agents"],
-            "properties": {"agents": {"type": "array", "items": _ref("Agent")}},
+            "properties": {"agents": {"type": "array", "items": ref("Agent")}},
         },
         "Call": call,
         "CallList": {
             "type": "object",
             "required": ["calls"],
-            "properties": {"calls": {"type": "array", "items": _ref("Call")}},
+            "properties": {"calls": {"type": "array", "items": ref("Call")}},
         },
         "Queue": queue,
         "QueueList": {
             "type": "object",
             "required": ["queues"],
-            "properties": {"queues": {"type": "array", "items": _ref("Queue")}},
+            "properties": {"queues": {"type": "array", "items": ref("Queue")}},
         },
         "LoginInput": {
             "type": "object",

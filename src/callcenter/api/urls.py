@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from callcenter.api import call_control_views, openapi, switch_views, views
+from callcenter.api import call_control_views, customer_views, openapi, switch_views, views
 from callcenter.boss import api as boss_api
 
 app_name = "api"
@@ -46,5 +46,7 @@ urlpatterns = [
     path("calls/<str:call_id>/hangup", switch_views.hangup_view, name="call-hangup"),
     path("calls/<str:call_id>/transfer", switch_views.transfer_view, name="call-transfer"),
     path("queues/", switch_views.queues_view, name="queues"),
+    path("customers/", customer_views.customers_view, name="customers"),
+    path("customers/<str:number>", customer_views.customer_view, name="customer"),
     re_path(r"^(?P<rest>.*)$", views.not_found_view),
 ]

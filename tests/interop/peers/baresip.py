@@ -211,6 +211,9 @@ class BaresipPhone:
         self.directory = directory
         self.accounts = list(accounts)
         self.wav = wav
+        # Ports chosen here may be taken by someone else before baresip binds them (the
+        # machine's other tests, the switch's RTP): `start` then tries other ones.
+        self._own_ports = sip_port is None and ctrl_port is None and rtp_ports is None
         self.sip_port = sip_port if sip_port is not None else processes.free_sip_port()
         self.ctrl_port = ctrl_port if ctrl_port is not None else processes.free_port(udp=False)
         self.rtp_ports = rtp_ports if rtp_ports is not None else processes.free_udp_range(20)
@@ -282,7 +285,23 @@ class BaresipPhone:
             ]
         )
 
-    def start(self) -> None:
+    def start(self, attempts: int = 3) -> None:
+        """Start baresip and register its accounts; ports it chose that turn out taken
+        are chosen again (up to ``attempts`` times)."""
+        for attempt in range(attempts):
+            try:
+                self._start_once()
+                return
+            except BaresipError as error:
+                taken = "Address already in use" in str(error)
+                if not (taken and self._own_ports) or attempt == attempts - 1:
+                    raise
+                self._closed = False
+                self.sip_port = processes.free_sip_port()
+                self.ctrl_port = processes.free_port(udp=False)
+                self.rtp_ports = processes.free_udp_range(20)
+
+    def _start_once(self) -> None:
         if shutil.which(BARESIP) is None:
             raise BaresipError(f"{BARESIP} is missing: run tools/install-system-deps")
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,73 @@
+"""The CRM's endpoints (B2, B6; contract in `api.openapi_crm`): what the screen pop and
+other systems ask about customers.
+
+- ``GET /api/customers/?caller=NUMBER``: the customers one of whose phones is this caller
+  ID, in whatever form it came (`crm.phones`): none (the pop says "查无此客户信息!"), one,
+  or several to choose from; an empty, "anonymous" or absurd caller ID finds none.
+- ``GET /api/customers/?q=TEXT``: search by name, customer number, phone or plate (at
+  most 50).
+- ``GET /api/customers/<number>``: one customer with phones and vehicles.
+
+Agents, supervisors and administrators may ask (`Capability.AGENT_DESK`, or ADMINISTER).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from callcenter.accounts.models import User
+from callcenter.accounts.roles import Capability, has_capability
+from callcenter.api.errors import ApiError
+from callcenter.api.http import endpoint, json_response
+from callcenter.crm.customers import customers_for_caller, search
+from callcenter.crm.models import Customer
+
+MAX_RESULTS = 50
+
+
+def _may_read(user: User) -> None:
+    if not (
+        has_capability(user, Capability.AGENT_DESK) or has_capability(user, Capability.ADMINISTER)
+    ):
+        raise ApiError("not_permitted", _("Only the customer-service center may do this."))
+
+
+def customer_json(customer: Customer) -> dict[str, Any]:
+    return {
+        "number": customer.number,
+        "name": customer.name,
+        "kind": customer.kind,
+        "address": customer.address,
+        "notes": customer.notes,
+        "phones": [{"number": p.number, "label": p.label} for p in customer.phones.all()],
+        "vehicles": [
+            {"id": v.pk, "plate": v.plate, "vin": v.vin, "model": v.model, "battery": v.battery}
+            for v in customer.vehicles.all()
+        ],
+    }
+
+
+@endpoint("GET")
+def customers_view(request: HttpRequest, user: User) -> HttpResponse:
+    _may_read(user)
+    if "caller" in request.GET:
+        found = customers_for_caller(request.GET["caller"][:100])
+    else:
+        text = request.GET.get("q", "")[:100]
+        if not text.strip():
+            raise ApiError("invalid", _("Give a caller ID or something to search for."), "q")
+        found = search(text).prefetch_related("phones", "vehicles")
+    rows = [customer_json(c) for c in found[:MAX_RESULTS]]
+    return json_response({"customers": rows})
+
+
+@endpoint("GET")
+def customer_view(request: HttpRequest, user: User, number: str) -> HttpResponse:
+    _may_read(user)
+    customer = Customer.objects.prefetch_related("phones", "vehicles").filter(number=number).first()
+    if customer is None:
+        raise ApiError("not_found", _("There is no such customer."), status=404)
+    return json_response(customer_json(customer))
