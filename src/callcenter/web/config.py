@@ -154,7 +154,10 @@ def resolve_databases(environ: dict[str, str] | os._Environ[str], data_dir: Path
     import dj_database_url
 
     try:
-        database: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+        # No persistent connections: under ASGI every request runs in a thread of its own,
+        # so a connection kept per thread would stay open for each request ever made and
+        # exhaust the server's max_connections (Django's deployment docs say the same).
+        database: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
     except ValueError as exc:
         raise ConfigError(f"DATABASE_URL cannot be read: {exc}.") from exc
     if scheme == "sqlite":
