@@ -41,14 +41,6 @@ def _number(index: int) -> tuple[str, str]:
     return f"1{3 + index % 7}{index:09d}", "mobile"
 
 
-def _caller_forms(number: str) -> list[str]:
-    """Ways the switch may see this number as a caller ID."""
-    if number.startswith("0755"):
-        local = number[4:]
-        return [number, local, f"+86755{local}", f"0086755{local}"]
-    return [number, f"+86{number}", f"0086{number}", f"0{number}", f"86{number}"]
-
-
 # === one database (the child process) =======================================================
 def fill(count: int) -> float:
     from django.db import connection, transaction
@@ -101,13 +93,13 @@ def percentiles(samples: list[float]) -> dict[str, float]:
 def measure(count: int, lookups: int) -> dict[str, object]:
     from callcenter.crm.customers import customers_for_caller
     from callcenter.crm.models import CustomerPhone
-    from callcenter.crm.phones import lookup_numbers
+    from callcenter.crm.phones import caller_forms, lookup_numbers
 
     rng = random.Random(11)
     forms: list[tuple[str, str]] = []
     for _ in range(lookups):
         index = rng.randrange(count)
-        forms.append((rng.choice(_caller_forms(_number(index)[0])), "known"))
+        forms.append((rng.choice(caller_forms(_number(index)[0], "0755")), "known"))
     forms += [(f"139{rng.randrange(10**8):08d}", "unknown") for _ in range(lookups // 10)]
     for caller, _kind in forms[:50]:  # warm the caches, as a running server has them
         list(customers_for_caller(caller))

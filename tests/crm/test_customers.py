@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from callcenter.accounts.models import User
 from callcenter.crm import demo
 from callcenter.crm.customers import create_customer, customers_for_caller
 from callcenter.crm.models import Contact, Customer, Vehicle
+from callcenter.recordings.models import CallRecord
+from callcenter.telephony.models import Extension
 from callcenter.tickets.models import Ticket
+from tests.conftest import log_in
 
 
 def test_customer_numbers_are_given_in_order_and_never_typed(lina_client: Client) -> None:
@@ -151,3 +155,18 @@ def test_contacts_directory(lina_client: Client) -> None:
 @pytest.mark.parametrize("path", ["/crm/customers/", "/crm/contacts/", "/crm/customers/new/"])
 def test_a_unit_operator_may_not_open_the_crm(sunli_client: Client, path: str) -> None:
     assert sunli_client.get(path).status_code == 403
+
+
+def test_the_customer_page_finds_calls_whatever_form_the_caller_id_came_in(
+    client: Client, zhou: User, extension_70001: Extension
+) -> None:
+    demo.load()
+    assert log_in(client, "90001", "70001").status_code == 302  # a supervisor sees all calls
+    now = timezone.now()
+    for n, caller in enumerate(("+8613800138000", "013800138000", "13900000000")):
+        CallRecord.objects.create(call_id=f"c{n}", caller=caller, dialled="4000", started_at=now)
+    zhang = Customer.objects.get(name="张三")
+    page = client.get(f"/crm/customers/{zhang.number}/").content.decode()
+    assert "<td>+8613800138000</td>" in page
+    assert "<td>013800138000</td>" in page
+    assert "13900000000" not in page

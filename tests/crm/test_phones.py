@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from callcenter.crm.phones import lookup_numbers
+from callcenter.crm.phones import caller_forms, lookup_numbers
 
 
 @pytest.mark.parametrize(
@@ -42,3 +42,11 @@ def test_service_numbers_and_extensions_are_looked_up_as_they_come() -> None:
 @pytest.mark.parametrize("caller_id", ["", "anonymous", "Anonymous", "1" * 40, "+", "sip:x"])
 def test_what_is_no_number_finds_nobody(caller_id: str) -> None:
     assert lookup_numbers(caller_id, "0755") == []
+
+
+@pytest.mark.parametrize("stored", ["13800138000", "075526881234", "26881234", "4008000000"])
+def test_every_caller_form_of_a_stored_number_finds_it_again(stored: str) -> None:
+    forms = caller_forms(stored, "0755")
+    assert stored in forms
+    for caller_id in forms:
+        assert stored in lookup_numbers(caller_id, "0755"), caller_id

@@ -8,7 +8,7 @@ other systems ask about customers.
   most 50).
 - ``GET /api/customers/<number>``: one customer with phones and vehicles.
 
-Agents, supervisors and administrators may ask (`Capability.AGENT_DESK`, or ADMINISTER).
+Agents, supervisors and administrators may ask (`switch_views.staff_only`).
 """
 
 from __future__ import annotations
@@ -19,20 +19,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from callcenter.accounts.models import User
-from callcenter.accounts.roles import Capability, has_capability
 from callcenter.api.errors import ApiError
 from callcenter.api.http import endpoint, json_response
+from callcenter.api.switch_views import staff_only
 from callcenter.crm.customers import customers_for_caller, search
 from callcenter.crm.models import Customer
 
 MAX_RESULTS = 50
-
-
-def _may_read(user: User) -> None:
-    if not (
-        has_capability(user, Capability.AGENT_DESK) or has_capability(user, Capability.ADMINISTER)
-    ):
-        raise ApiError("not_permitted", _("Only the customer-service center may do this."))
 
 
 def customer_json(customer: Customer) -> dict[str, Any]:
@@ -52,7 +45,7 @@ def customer_json(customer: Customer) -> dict[str, Any]:
 
 @endpoint("GET")
 def customers_view(request: HttpRequest, user: User) -> HttpResponse:
-    _may_read(user)
+    staff_only(user)
     if "caller" in request.GET:
         found = customers_for_caller(request.GET["caller"][:100])
     else:
@@ -66,7 +59,7 @@ def customers_view(request: HttpRequest, user: User) -> HttpResponse:
 
 @endpoint("GET")
 def customer_view(request: HttpRequest, user: User, number: str) -> HttpResponse:
-    _may_read(user)
+    staff_only(user)
     customer = Customer.objects.prefetch_related("phones", "vehicles").filter(number=number).first()
     if customer is None:
         raise ApiError("not_found", _("There is no such customer."), status=404)

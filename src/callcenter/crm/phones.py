@@ -17,7 +17,8 @@ Rule 4. A fixed line with an area code is found as given and, when the area is t
     as given and with the local area code in front.
 
 `lookup_numbers` gives the stored forms to look for, best first; each is at most a few
-and the lookup is one indexed ``IN`` query.
+and the lookup is one indexed ``IN`` query. `caller_forms` goes the other way: the caller
+IDs a stored number may have arrived as, for finding a customer's calls in the records.
 """
 
 from __future__ import annotations
@@ -65,3 +66,18 @@ def lookup_numbers(caller_id: str, local_area: str = "") -> list[str]:
     else:
         found.append(text)  # anything else is looked up as it came (an extension, say)
     return found
+
+
+def caller_forms(number: str, local_area: str = "") -> list[str]:
+    """The caller IDs under which a stored (normalised) number may have called: the
+    other way round from `lookup_numbers`, for finding a customer's calls in the records
+    (which keep the caller ID as the switch saw it)."""
+    if _MOBILE.match(number):
+        return [number, f"+86{number}", f"0086{number}", f"86{number}", f"0{number}", f"9{number}"]
+    if (area := _AREA.match(number)) is not None:
+        rest = number[1:]
+        found = [number, f"+86{rest}", f"0086{rest}"]
+        return [*found, area.group(2)] if area.group(1) == local_area else found
+    if _LOCAL.match(number) and local_area:
+        return [number, local_area + number, f"+86{local_area[1:]}{number}"]
+    return [number]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -20,6 +21,7 @@ from callcenter.accounts.roles import Capability, require
 from callcenter.crm.customers import create_customer, search, set_phones
 from callcenter.crm.forms import ContactForm, CustomerForm, VehicleForm
 from callcenter.crm.models import Contact, Customer, Vehicle
+from callcenter.crm.phones import caller_forms
 from callcenter.recordings.models import CallRecord
 from callcenter.tickets.choices import Kind
 from callcenter.tickets.models import Ticket
@@ -101,9 +103,11 @@ def customer_detail_view(request: HttpRequest, number: str) -> HttpResponse:
         Customer.objects.prefetch_related("phones", "vehicles"), number=number
     )
     numbers = [p.number for p in customer.phones.all()]
+    area = settings.CALLCENTER_AREA_CODE
+    callers = [form for number in numbers for form in caller_forms(number, area)]
     calls = (
         CallRecord.objects.visible_to(request.user)
-        .filter(caller__in=numbers)
+        .filter(caller__in=callers)
         .select_related("recording")
         .order_by("-started_at")[:20]
         if numbers
@@ -112,7 +116,7 @@ def customer_detail_view(request: HttpRequest, number: str) -> HttpResponse:
     main_phone = numbers[0] if numbers else ""
     plate = customer.vehicles.all()[0].plate if customer.vehicles.all() else ""
     kinds = [
-        (kind, label) for kind, label in Kind.choices if kind in ("fault", "complaint", "inquiry")
+        (k, label) for k, label in Kind.choices if k in (Kind.FAULT, Kind.COMPLAINT, Kind.INQUIRY)
     ]
     context = {
         "customer": customer,

@@ -201,12 +201,7 @@ class CallControl:
         self._back_to_customer(call, consultation)
 
     def _back_to_customer(self, call: Call, consultation: Consultation) -> None:
-        consultation.stop(call)
-        call.consult = None
-        player = call.music.pop(consultation.held, None)
-        if player is not None:
-            player.stop()
-        call.held = None
+        consultation.end(call)
         assert call.answered is not None
         call.bridge(call.answered, self.manager.config.recordings)
         self._queue_agent_state(call, AgentState.IN_CALL)
@@ -229,12 +224,7 @@ class CallControl:
         """The agent leaves; the held party and the target talk (recorded)."""
         target, agent, held = consultation.target, consultation.agent, consultation.held
         assert target is not None
-        consultation.stop(call)
-        call.consult = None
-        player = call.music.pop(held, None)
-        if player is not None:
-            player.stop()
-        call.held = None
+        consultation.end(call)
         if agent is call.caller:  # the agent had called out: the customer becomes the caller
             call.callees.remove(held)
             call.callees.insert(0, agent)

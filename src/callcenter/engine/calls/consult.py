@@ -35,9 +35,7 @@ def hold(call: Call, agent: Leg) -> Leg:
         raise MediaError("only a two-party call can be held")
     call.relay.pause(held.session)
     call.relay.pause(agent.session)
-    music = call.music.pop(held, None)
-    if music is not None:
-        music.stop()
+    stop_music(call, held)
     player = Player(held.session, music_on_hold(), loop_forever=True)
     call.music[held] = player
     player.start()
@@ -47,12 +45,10 @@ def hold(call: Call, agent: Leg) -> Leg:
 
 def retrieve(call: Call) -> None:
     """Undo :func:`hold`: the music stops, the two hear each other again."""
-    held, call.held = call.held, None
+    held = call.held
     if held is None:
         return
-    player = call.music.pop(held, None)
-    if player is not None:
-        player.stop()
+    stop_music(call, held)
     relay = call.relay
     if relay is not None:
         for leg in (call.caller, call.answered):
@@ -112,7 +108,7 @@ class Consultation:
         if self.relay is not None:
             self.relay.stop()
             self.relay = None
-        _stop_music(call, self.held)
+        stop_music(call, self.held)
         recorder = call.recorder
         conference = Conference()
         try:
@@ -138,13 +134,21 @@ class Consultation:
                 call.conference = None
             self.conference = None
 
+    def end(self, call: Call) -> None:
+        """The consultation is over (completed or given up): its media stop and the held
+        party's music too; what the call does next is the caller's."""
+        self.stop(call)
+        stop_music(call, self.held)
+        call.consult = None
+
     def _stop_tone(self) -> None:
         if self.tone is not None:
             self.tone.stop()
             self.tone = None
 
 
-def _stop_music(call: Call, leg: Leg) -> None:
+def stop_music(call: Call, leg: Leg) -> None:
+    """Stop what plays to ``leg`` (hold music); it is no longer held by the switch."""
     player = call.music.pop(leg, None)
     if player is not None:
         player.stop()
