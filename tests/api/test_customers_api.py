@@ -42,3 +42,13 @@ def test_search_and_one_customer(api: Api, lina: User) -> None:
 def test_a_unit_operator_may_not_read_customers(api: Api, sunli_token: str) -> None:
     answer = api("GET", "/api/customers/?caller=13800138000", sunli_token)
     assert (answer.status, answer.data["code"]) == (403, "not_permitted")
+
+
+def test_a_nul_in_the_text_is_refused_not_a_server_error(api: Api, lina: User) -> None:
+    """PostgreSQL text cannot hold NUL: the search says so; the customer is not found."""
+    demo.load()
+    token = _token(lina)
+    answer = api("GET", "/api/customers/?q=%E5%BC%A0%00", token)
+    assert (answer.status, answer.data["field"]) == (400, "q")
+    missing = api("GET", "/api/customers/KH%0012", token)
+    assert missing.status == 404

@@ -161,10 +161,12 @@ def test_the_customer_page_finds_calls_whatever_form_the_caller_id_came_in(
     client: Client, zhou: User, extension_70001: Extension
 ) -> None:
     demo.load()
-    assert log_in(client, "90001", "70001").status_code == 302  # a supervisor sees all calls
+    assert log_in(client, "90001", "70001").status_code == 302
     now = timezone.now()
     for n, caller in enumerate(("+8613800138000", "013800138000", "13900000000")):
-        CallRecord.objects.create(call_id=f"c{n}", caller=caller, dialled="4000", started_at=now)
+        CallRecord.objects.create(  # answered at his extension: calls he may see
+            call_id=f"c{n}", caller=caller, dialled="4000", answered_by="70001", started_at=now
+        )
     zhang = Customer.objects.get(name="张三")
     page = client.get(f"/crm/customers/{zhang.number}/").content.decode()
     assert "<td>+8613800138000</td>" in page

@@ -13,6 +13,9 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
+
+from callcenter.engine.acd.errors import CommandError
 from callcenter.engine.acd.states import AgentState, AgentStatus
 from callcenter.engine.events import (
     AgentConnected,
@@ -504,3 +507,28 @@ def test_a_logged_out_agents_wrap_up_ends_on_time(tmp_path: Path) -> None:
         assert not switch.events(StateRepaired)
 
     run(scenario, tmp_path, service=queue(wrap_up=0.5))
+
+
+def test_an_agent_ends_a_long_wrap_up_early(tmp_path: Path) -> None:
+    """Found by the desktop's test: 'end wrap-up' must end it before its timer does."""
+
+    async def scenario(switch: Switch) -> None:
+        center = switch.engine.center
+        first = await switch.phone("70001")
+        phone = await switch.phone("70002")
+        center.login("80001", "70002")
+        invite, ok = await call_hotline(first)
+        await asyncio.sleep(0.2)
+        press(first, invite, ok, "1")
+        await answer(phone)
+        first.send(first.in_dialog("BYE", invite, ok))
+        bye = await phone.expect_request("BYE")
+        phone.send(phone.answer(bye, 200))
+        agent = center.acd.agents["80001"]
+        assert await switch.settle(lambda: agent.state is AgentState.WRAP_UP, timeout=2.0)
+        center.end_wrap_up("80001")
+        assert agent.state is AgentState.IDLE
+        with pytest.raises(CommandError):
+            center.end_wrap_up("80001")
+
+    run(scenario, tmp_path, service=queue(wrap_up=60))

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from callcenter.accounts.choices import Role
 from callcenter.accounts.models import AuditEntry, LoginRecord, User
+from callcenter.acd.models import Queue
 from callcenter.recordings.events import apply_call_events
-from callcenter.recordings.models import CallRecord, Recording
+from callcenter.recordings.models import CallRecord, QueueCall, Recording
 from callcenter.rtp.wav import WavFormat, build_wav
 from callcenter.telephony.models import Extension
 from tests.conftest import PASSWORD, log_in
@@ -105,9 +107,15 @@ def test_pagination_keeps_the_filters(admin_client: Client, db: None) -> None:
     assert rows(admin_client, "number=70001&page=2") == [f"x{n:02d}" for n in range(4, -1, -1)]
 
 
-def test_supervisor_sees_every_call(client: Client, zhou: User, calls: None) -> None:
+def test_supervisor_sees_the_calls_of_its_queues(client: Client, zhou: User, calls: None) -> None:
+    """Not every call: those of the queues it supervises (see `test_rights`)."""
     assert log_in(client, "90001").status_code == 302
-    assert rows(client) == ["c3", "c2", "c1"]
+    assert rows(client) == []
+    QueueCall.objects.create(
+        call=CallRecord.objects.get(call_id="c2"), queue="service", entered_at=timezone.now()
+    )
+    Queue.objects.create(name="service", display_name="业务咨询").supervisors.add(zhou)
+    assert rows(client) == ["c2"]
 
 
 def test_unit_operator_sees_no_call(sunli_client: Client, calls: None) -> None:

@@ -24,7 +24,8 @@ class Capability(StrEnum):
     SUPERVISE = "supervise"  # monitor agents, intervene in calls
     ADMINISTER = "administer"  # agents, extensions, units, settings
     UNIT_DESK = "unit_desk"  # the second-level acceptance desk of one unit
-    # Call records and recordings: every call with SUPERVISE, else one's own calls.
+    # Call records and recordings: administrators every call, supervisors their queues'
+    # calls and their own, everyone else their own (`CallRecord.objects.visible_to`).
     CALL_RECORDS = "call_records"
 
 

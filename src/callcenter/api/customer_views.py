@@ -52,6 +52,8 @@ def customers_view(request: HttpRequest, user: User) -> HttpResponse:
         text = request.GET.get("q", "")[:100]
         if not text.strip():
             raise ApiError("invalid", _("Give a caller ID or something to search for."), "q")
+        if "\x00" in text:  # PostgreSQL text cannot hold NUL
+            raise ApiError("invalid", _("The text contains a character that is not allowed."), "q")
         found = search(text).prefetch_related("phones", "vehicles")
     rows = [customer_json(c) for c in found[:MAX_RESULTS]]
     return json_response({"customers": rows})
@@ -60,7 +62,8 @@ def customers_view(request: HttpRequest, user: User) -> HttpResponse:
 @endpoint("GET")
 def customer_view(request: HttpRequest, user: User, number: str) -> HttpResponse:
     staff_only(user)
-    customer = Customer.objects.prefetch_related("phones", "vehicles").filter(number=number).first()
+    found = Customer.objects.prefetch_related("phones", "vehicles").filter(number=number)
+    customer = found.first() if "\x00" not in number else None  # PostgreSQL: no NUL in text
     if customer is None:
         raise ApiError("not_found", _("There is no such customer."), status=404)
     return json_response(customer_json(customer))

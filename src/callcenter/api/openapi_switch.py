@@ -58,7 +58,18 @@ def paths() -> dict[str, Any]:
             "get": {
                 "operationId": "listAgents",
                 "summary": "Every agent with its status and state",
-                "responses": responses("AgentList", 401, 403, 503),
+                "description": "With `supervised=true`, only the agents the caller may act "
+                "on (an agent: none; a supervisor: the agents of the queues it supervises; "
+                "an administrator: all), the caller itself left out.",
+                "parameters": [
+                    {
+                        "name": "supervised",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"enum": ["true", "false"]},
+                    }
+                ],
+                "responses": responses("AgentList", 400, 401, 403, 503),
             }
         },
         "/api/agents/{agent_id}": {
@@ -184,6 +195,14 @@ def schemas() -> dict[str, Any]:
             "queue": {"type": "string"},
             "wrap_up_until": {"type": ["number", "null"]},
             "calls_taken": {"type": "integer"},
+            "status_since": NUMBER,
+            "reason_label": {"type": "string", "description": "The not-ready reason's name"},
+            "queues": {"type": "array", "items": {"type": "string"}},
+            "current_call": {
+                "type": "string",
+                "description": "The call the agent is on (a queue call or a direct one)",
+            },
+            "caller": {"type": "string", "description": "The current call's caller number"},
         },
     }
     call = {
@@ -221,7 +240,10 @@ def schemas() -> dict[str, Any]:
         "AgentList": {
             "type": "object",
             "required": ["agents"],
-            "properties": {"agents": {"type": "array", "items": ref("Agent")}},
+            "properties": {
+                "now": {**NUMBER, "description": "The switch's clock, Unix seconds"},
+                "agents": {"type": "array", "items": ref("Agent")},
+            },
         },
         "Call": call,
         "CallList": {

@@ -3,8 +3,10 @@
 center (`engine.acd.center`) on the switch's loop through `telephony.switch`.
 
 - ``GET /api/agents/`` and ``GET /api/agents/<id>``: status (logged out / ready / not
-  ready with reason), state (idle, reserved, ringing, in call, on hold, wrap-up), the
-  extension and the current call.
+  ready with reason and its label), state (idle, reserved, ringing, in call, on hold,
+  wrap-up), since when, the extension, the agent's queues and the current call with its
+  caller. ``GET /api/agents/?supervised=true``: only the agents the caller may act on
+  (`may_act_on`), itself left out (the supervisor monitor, `desktop.monitor`).
 - ``POST /api/agents/<id>/login`` ``{extension, ready?, reason?}``, ``.../logout``,
   ``.../status`` ``{status: ready|not_ready, reason?}``, ``.../wrap-up/end``.
 - ``GET /api/calls/``: the calls up now; ``POST /api/calls/<id>/hangup``,
@@ -106,8 +108,11 @@ def may_act_on(user: User, engine: Engine, agent_id: str) -> bool:
     return bool(supervised & set(engine.center.acd.queues_of(agent_id)))
 
 
-def _agent_json(agent: Agent) -> dict[str, Any]:
-    return {
+def agent_json(agent: Agent, engine: Engine | None = None) -> dict[str, Any]:
+    """The agent as the API shows it; with ``engine``, also what the switch knows around
+    it: ``status_since``, ``reason_label``, ``queues``, ``current_call`` (the call the
+    agent is on, a queue call or a direct one) and its ``caller``."""
+    found: dict[str, Any] = {
         "agent_id": agent.agent_id,
         "name": agent.entry.name,
         "status": agent.status.value,
@@ -120,6 +125,18 @@ def _agent_json(agent: Agent) -> dict[str, Any]:
         "wrap_up_until": agent.wrap_up_until,
         "calls_taken": agent.calls_taken,
     }
+    if engine is not None:
+        center = engine.center
+        labels = {reason.code: reason.label for reason in center.reasons}
+        current = center.call_of_agent(agent.agent_id) if agent.call or agent.extension else None
+        found |= {
+            "status_since": agent.status_since,
+            "reason_label": labels.get(agent.reason, agent.reason),
+            "queues": list(center.acd.queues_of(agent.agent_id)),
+            "current_call": current.id if current is not None else "",
+            "caller": current.caller_number if current is not None else "",
+        }
+    return found
 
 
 def _call_json(call: Call, engine: Engine) -> dict[str, Any]:
@@ -151,9 +168,18 @@ def _audit(engine: Engine, user: User, agent_id: str, action: str, detail: str =
 @endpoint("GET")
 def agents_view(request: HttpRequest, user: User) -> HttpResponse:
     staff_only(user)
-    rows = run_command(lambda e: [_agent_json(a) for a in sorted(e.center.acd.agents.values(),
-                                                          key=lambda a: a.agent_id)])  # fmt: skip
-    return json_response({"agents": rows})
+    supervised = request.GET.get("supervised", "false")
+    if supervised not in ("true", "false"):
+        raise ApiError("invalid", _("Give true or false."), "supervised")
+
+    def read(engine: Engine) -> dict[str, Any]:
+        agents = sorted(engine.center.acd.agents.values(), key=lambda a: a.agent_id)
+        if supervised == "true":
+            agents = [a for a in agents if a.agent_id != user.agent_id
+                      and may_act_on(user, engine, a.agent_id)]  # fmt: skip
+        return {"now": time.time(), "agents": [agent_json(a, engine) for a in agents]}
+
+    return json_response(run_command(read))
 
 
 @endpoint("GET")
@@ -164,7 +190,7 @@ def agent_view(request: HttpRequest, user: User, agent_id: str) -> HttpResponse:
         agent = engine.center.acd.agents.get(agent_id)
         if agent is None:
             raise CommandError("unknown_agent", agent_id)
-        return _agent_json(agent)
+        return agent_json(agent, engine)
 
     return json_response(run_command(read))
 
@@ -179,7 +205,7 @@ def agent_command(user: User, agent_id: str, work: Any, action: str) -> HttpResp
             raise ApiError("not_permitted", _("You may not act on this agent."))
         detail = work(engine) or ""
         _audit(engine, user, agent_id, action, detail)
-        return _agent_json(engine.center.acd.agents[agent_id])
+        return agent_json(engine.center.acd.agents[agent_id], engine)
 
     return json_response(run_command(run))
 
@@ -301,30 +327,33 @@ def transfer_view(request: HttpRequest, user: User, call_id: str) -> HttpRespons
 # --- queues --------------------------------------------------------------------------------
 
 
+def queue_rows(engine: Engine, names: Any = None) -> list[dict[str, Any]]:
+    """Per queue (all, or those in ``names``): its figures now (``GET /api/queues/``)."""
+    now = time.time()
+    acd = engine.center.acd
+    rows = []
+    for name, queue in sorted(acd.queues.items()):
+        if names is not None and name not in names:
+            continue
+        stats = queue.stats(now)
+        agents = [acd.agents[a] for a in acd.agents if name in acd.queues_of(a)]
+        rows.append(
+            {
+                "name": name,
+                "title": queue.entry.display_name,
+                "strategy": queue.entry.strategy,
+                "waiting": len(queue),
+                "longest_wait": stats.longest_wait,
+                "answered": stats.answered,
+                "abandoned": stats.abandoned,
+                "logged_in": acd.logged_in(name),
+                "available": sum(1 for a in agents if a.available(now)),
+            }
+        )
+    return rows
+
+
 @endpoint("GET")
 def queues_view(request: HttpRequest, user: User) -> HttpResponse:
     staff_only(user)
-
-    def read(engine: Engine) -> list[dict[str, Any]]:
-        now = time.time()
-        acd = engine.center.acd
-        rows = []
-        for name, queue in sorted(acd.queues.items()):
-            stats = queue.stats(now)
-            agents = [acd.agents[a] for a in acd.agents if name in acd.queues_of(a)]
-            rows.append(
-                {
-                    "name": name,
-                    "title": queue.entry.display_name,
-                    "strategy": queue.entry.strategy,
-                    "waiting": len(queue),
-                    "longest_wait": stats.longest_wait,
-                    "answered": stats.answered,
-                    "abandoned": stats.abandoned,
-                    "logged_in": acd.logged_in(name),
-                    "available": sum(1 for a in agents if a.available(now)),
-                }
-            )
-        return rows
-
-    return json_response({"queues": run_command(read)})
+    return json_response({"queues": run_command(queue_rows)})

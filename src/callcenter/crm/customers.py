@@ -83,7 +83,7 @@ def customers_for_caller(caller_id: str) -> QuerySet[Customer]:
 
 def search(text: str) -> QuerySet[Customer]:
     """Customers whose name contains ``text``, or whose number, phone or plate it is."""
-    text = text.strip()
+    text = text.replace("\x00", "").strip()  # PostgreSQL text cannot hold NUL
     query = Customer.objects.all()
     if not text:
         return query

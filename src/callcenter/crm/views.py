@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -21,12 +20,13 @@ from callcenter.accounts.roles import Capability, require
 from callcenter.crm.customers import create_customer, search, set_phones
 from callcenter.crm.forms import ContactForm, CustomerForm, VehicleForm
 from callcenter.crm.models import Contact, Customer, Vehicle
-from callcenter.crm.phones import caller_forms
+from callcenter.recordings.filters import of_customers
 from callcenter.recordings.models import CallRecord
 from callcenter.tickets.choices import Kind
 from callcenter.tickets.models import Ticket
 
 PAGE_SIZE = 30
+CUSTOMER_CALLS_SHOWN = 20
 
 
 def _actor(request: HttpRequest) -> User:
@@ -103,15 +103,13 @@ def customer_detail_view(request: HttpRequest, number: str) -> HttpResponse:
         Customer.objects.prefetch_related("phones", "vehicles"), number=number
     )
     numbers = [p.number for p in customer.phones.all()]
-    area = settings.CALLCENTER_AREA_CODE
-    callers = [form for number in numbers for form in caller_forms(number, area)]
+    # Its calls (A8, B10): from its numbers in any caller-ID form, or linked to its
+    # tickets; only those the user may see (and hear).
     calls = (
         CallRecord.objects.visible_to(request.user)
-        .filter(caller__in=callers)
+        .filter(of_customers([customer.pk]))
         .select_related("recording")
-        .order_by("-started_at")[:20]
-        if numbers
-        else []
+        .order_by("-started_at", "-pk")[:CUSTOMER_CALLS_SHOWN]
     )
     main_phone = numbers[0] if numbers else ""
     plate = customer.vehicles.all()[0].plate if customer.vehicles.all() else ""

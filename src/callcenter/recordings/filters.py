@@ -1,22 +1,45 @@
-"""The filters of the call records list (REQUIREMENTS A8: search by time, number and
-queue) and of the agents' status history."""
+"""The filters of the call records list (REQUIREMENTS A8, B10: search by time range,
+number, queue, agent, customer and ticket) and of the agents' status history.
+
+Every filter is a condition of the one SQL query of the list (indexed columns and
+correlated ``EXISTS``), never Python run per call. The customer filter first finds the
+customers (at most `MAX_CUSTOMERS`; by customer number, phone number or name), then looks
+for the caller IDs their phones may have called from (`crm.phones.caller_forms`) and for
+the calls their tickets were created during (`Ticket.call_id`).
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from callcenter.accounts.models import LoginRecord
+from callcenter.crm.models import Customer, CustomerPhone
+from callcenter.crm.phones import caller_forms, lookup_numbers
 from callcenter.recordings.choices import AgentStatus, Cause, Direction
-from callcenter.recordings.models import AgentStatusRecord, CallLeg, CallRecordQuerySet, QueueCall
+from callcenter.recordings.models import (
+    AgentOffer,
+    AgentStatusRecord,
+    CallLeg,
+    CallRecordQuerySet,
+    QueueCall,
+    at_extension_during,
+)
+from callcenter.tickets.models import Ticket
 
 WITH_RECORDING = "yes"
 WITHOUT_RECORDING = "no"
+# A customer filter matching more customers than this asks for a narrower one.
+MAX_CUSTOMERS = 20
+_CUSTOMER_NUMBER = re.compile(r"^KH[0-9]+$")
 
 
 def _start_of(day: date) -> datetime:
@@ -64,6 +87,24 @@ class CallFilterForm(forms.Form):
         required=False,
         help_text=_("Calls that passed through this queue."),
     )
+    agent = forms.CharField(
+        label=_("Agent ID"),
+        required=False,
+        max_length=20,
+        help_text=_("Calls offered to or taken by this agent, or at its extension."),
+    )
+    customer = forms.CharField(
+        label=_("Customer"),
+        required=False,
+        max_length=100,
+        help_text=_("Customer number (KH…), phone number or name."),
+    )
+    ticket = forms.CharField(
+        label=_("Ticket number"),
+        required=False,
+        max_length=20,
+        help_text=_("The call during which the ticket was created."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -76,6 +117,28 @@ class CallFilterForm(forms.Form):
         if first and last and last < first:
             self.add_error("date_to", _("The end date is before the start date."))
         return cleaned
+
+    def clean_customer(self) -> list[int] | None:
+        """The primary keys of the customers meant (None: no customer filter)."""
+        text = self.cleaned_data["customer"].replace("\x00", "").strip()
+        if not text:
+            return None
+        if _CUSTOMER_NUMBER.match(text.upper()):
+            found = Customer.objects.filter(number=text.upper())
+        elif numbers := lookup_numbers(text, settings.CALLCENTER_AREA_CODE):
+            found = Customer.objects.filter(phones__number__in=numbers)
+        else:
+            found = Customer.objects.filter(name__icontains=text)
+        keys = list(
+            found.order_by("pk").values_list("pk", flat=True).distinct()[: MAX_CUSTOMERS + 1]
+        )
+        if len(keys) > MAX_CUSTOMERS:
+            raise forms.ValidationError(
+                _("More than %(count)d customers match; give the customer number."),
+                code="too_many_customers",
+                params={"count": MAX_CUSTOMERS},
+            )
+        return keys
 
     def filter(self, calls: CallRecordQuerySet) -> CallRecordQuerySet:
         if not self.is_valid():
@@ -108,7 +171,43 @@ class CallFilterForm(forms.Form):
             calls = calls.filter(
                 Exists(QueueCall.objects.filter(call=OuterRef("pk"), queue=data["queue"]))
             )
+        agent = data["agent"].strip()
+        if agent:
+            calls = calls.filter(by_agent(agent))
+        if data["customer"] is not None:
+            calls = calls.filter(of_customers(data["customer"]))
+        ticket = data["ticket"].strip().upper()
+        if ticket:
+            calls = calls.filter(
+                call_id__in=Ticket.objects.filter(number=ticket)
+                .exclude(call_id="")
+                .values("call_id")
+            )
         return calls
+
+
+def by_agent(agent_id: str) -> Q:
+    """Calls a queue offered to the agent (`AgentOffer`) or connected to it
+    (`QueueCall.agent`), or in which an extension it was logged in at took part during
+    that login (`at_extension_during`)."""
+    return (
+        Q(agent=agent_id)
+        | Exists(QueueCall.objects.filter(call=OuterRef("pk"), agent=agent_id))
+        | Exists(AgentOffer.objects.filter(call=OuterRef("pk"), agent=agent_id))
+        | at_extension_during(LoginRecord.objects.filter(user__agent_id=agent_id))
+    )
+
+
+def of_customers(keys: list[int]) -> Q:
+    """Calls whose caller ID is one of the customers' phones in any form it may have
+    arrived in, or during which one of their tickets was created."""
+    if not keys:
+        return Q(pk__in=[])
+    area = settings.CALLCENTER_AREA_CODE
+    numbers = CustomerPhone.objects.filter(customer__in=keys).values_list("number", flat=True)
+    callers = sorted({form for number in numbers for form in caller_forms(number, area)})
+    tickets = Ticket.objects.filter(customer__in=keys).exclude(call_id="").values("call_id")
+    return Q(caller__in=callers) | Q(call_id__in=tickets)
 
 
 class AgentStatusFilterForm(forms.Form):

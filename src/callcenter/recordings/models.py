@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -50,35 +51,66 @@ from callcenter.recordings.choices import (
 )
 
 
+def _during(started: Any) -> Q:
+    """A login (`accounts.LoginRecord`) that covered the moment `started`; one not yet
+    ended counts until now."""
+    return Q(logged_in_at__lte=started) & (
+        Q(logged_out_at__isnull=True) | Q(logged_out_at__gte=started)
+    )
+
+
+def at_extension_during(logins: models.QuerySet[LoginRecord]) -> Q:
+    """Calls in which an extension of one of `logins` took part during that login: the
+    caller, the one who answered, or the party of a leg is that extension, and the call
+    (or that leg) started while the login lasted. Two correlated ``EXISTS``."""
+    logins = logins.exclude(extension="")
+    as_caller_or_answerer = logins.filter(_during(OuterRef("started_at"))).filter(
+        Q(extension=OuterRef("caller")) | Q(extension=OuterRef("answered_by"))
+    )
+    as_leg = CallLeg.objects.filter(call=OuterRef("pk")).filter(
+        Exists(logins.filter(_during(OuterRef("started_at")), extension=OuterRef("party")))
+    )
+    return Q(Exists(as_caller_or_answerer)) | Q(Exists(as_leg))
+
+
+def supervised_queues(user: Any) -> models.QuerySet[Any]:
+    """The names of the queues `user` supervises (the ``acd`` app's
+    ``Queue.supervisors``), as a subquery; none when that app is not installed. Looked
+    up by name: this app does not depend on that one."""
+    if not apps.is_installed("callcenter.acd"):
+        return QueueCall.objects.none().values("queue")
+    queue = apps.get_model("acd", "Queue")
+    return queue.objects.filter(supervisors=user).values("name")
+
+
 class CallRecordQuerySet(models.QuerySet["CallRecord"]):
     def visible_to(self, user: Any) -> CallRecordQuerySet:
-        """The calls `user` may see.
+        """The calls `user` may see (B10: who may hear which recording follows roles).
 
-        Supervisors and administrators (`Capability.SUPERVISE`) see every call. Anyone
-        else with `Capability.CALL_RECORDS` (agents) sees the calls in which an extension
-        they were logged in at took part while they were logged in there: the caller, the
-        one who answered, or the party of a leg is that extension, and the call (or that
-        leg) started during one of their logins at it (`accounts.LoginRecord`; a login not
-        yet ended counts until now). Everyone else sees none.
+        - Administrators (`Capability.ADMINISTER`) see every call.
+        - Anyone else with `Capability.CALL_RECORDS` sees their own calls: those in
+          which an extension they were logged in at took part while they were logged in
+          there (`at_extension_during`), and those a queue connected to their agent ID
+          (`QueueCall.agent`).
+        - Supervisors (`Capability.SUPERVISE`) also see the calls of their groups: a
+          call one of whose stays in a queue (`QueueCall`) was in a queue they
+          supervise (`supervised_queues`).
+        - Everyone else sees none.
         """
-        if has_capability(user, Capability.SUPERVISE):
+        if has_capability(user, Capability.ADMINISTER):
             return self
         if not has_capability(user, Capability.CALL_RECORDS):
             return self.none()
-        logins = LoginRecord.objects.filter(user=user).exclude(extension="")
-
-        def during(started: Any) -> Q:
-            return Q(logged_in_at__lte=started) & (
-                Q(logged_out_at__isnull=True) | Q(logged_out_at__gte=started)
+        visible = at_extension_during(LoginRecord.objects.filter(user=user))
+        if getattr(user, "agent_id", ""):
+            visible |= Q(Exists(QueueCall.objects.filter(call=OuterRef("pk"), agent=user.agent_id)))
+        if has_capability(user, Capability.SUPERVISE):
+            visible |= Q(
+                Exists(
+                    QueueCall.objects.filter(call=OuterRef("pk"), queue__in=supervised_queues(user))
+                )
             )
-
-        as_caller_or_answerer = logins.filter(during(OuterRef("started_at"))).filter(
-            Q(extension=OuterRef("caller")) | Q(extension=OuterRef("answered_by"))
-        )
-        as_leg = CallLeg.objects.filter(call=OuterRef("pk")).filter(
-            Exists(logins.filter(during(OuterRef("started_at")), extension=OuterRef("party")))
-        )
-        return self.filter(Exists(as_caller_or_answerer) | Exists(as_leg))
+        return self.filter(visible)
 
 
 def safe_relative_path(path: str) -> PurePosixPath | None:

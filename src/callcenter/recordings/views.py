@@ -4,6 +4,13 @@ agents' status history (A7).
 Who sees which calls is `CallRecord.objects.visible_to(user)`: a call one may not see
 is answered 404, as if it did not exist. The status history shows supervisors and
 administrators every agent, anyone else only themselves.
+
+Every playback and every download of a recording is audited (`accounts.AuditEntry`,
+target ``call <call ID>``): a download as ``recording_downloaded``; a request for the
+file that starts playing it, ``recording_played``. The player starts with the whole file
+or a range from byte 0; its later seeks ask for ranges further on and are not entered
+again (`starts_playback`). Supervisors and administrators see these entries on the call's
+page.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from callcenter.accounts.actions import audit
-from callcenter.accounts.models import User
+from callcenter.accounts.models import AuditEntry, User
 from callcenter.accounts.roles import Capability, has_capability, require
 from callcenter.recordings.filters import AgentStatusFilterForm, CallFilterForm
 from callcenter.recordings.models import AgentStatusRecord, CallRecord, CallRecordQuerySet
@@ -30,6 +37,9 @@ log = logging.getLogger(__name__)
 CALLS_PER_PAGE = 20
 STATUS_RECORDS_PER_PAGE = 50
 LIVE_CALLS_SHOWN = 100
+AUDIT_SHOWN = 50
+PLAYED = "recording_played"
+DOWNLOADED = "recording_downloaded"
 
 
 def _calls(request: HttpRequest) -> CallRecordQuerySet:
@@ -73,6 +83,7 @@ def call_list_view(request: HttpRequest) -> HttpResponse:
 def call_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(_calls(request).select_related("recording"), pk=pk)
     recording = getattr(call, "recording", None)
+    supervisor = has_capability(request.user, Capability.SUPERVISE)
     return render(
         request,
         "recordings/call_detail.html",
@@ -85,13 +96,20 @@ def call_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "queue_calls": call.queue_calls.prefetch_related("offers"),
             "loose_offers": call.offers.filter(queue_call__isnull=True),
             "transfers": call.transfers.all(),
-            "supervisor_actions": (
-                call.supervisor_actions.all()
-                if has_capability(request.user, Capability.SUPERVISE)
+            "supervisor_actions": (call.supervisor_actions.all() if supervisor else None),
+            "recording_audit": (
+                AuditEntry.objects.filter(action__in=(PLAYED, DOWNLOADED), target=_target(call))
+                .select_related("actor")
+                .order_by("-at", "-pk")[:AUDIT_SHOWN]
+                if supervisor and recording is not None
                 else None
             ),
         },
     )
+
+
+def _target(call: CallRecord) -> str:
+    return f"call {call.call_id}"
 
 
 def reason_labels() -> dict[str, str]:
@@ -135,19 +153,31 @@ def agent_status_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def starts_playback(response: HttpResponseBase) -> bool:
+    """Whether this answer to the player starts playing: the whole file (200), or a
+    part from byte 0 (206 ``Content-Range: bytes 0-…``). Seeks, 304 and 416 do not."""
+    if response.status_code == 200:
+        return True
+    return response.status_code == 206 and response.get("Content-Range", "").startswith("bytes 0-")
+
+
 @require_safe
 @require(Capability.CALL_RECORDS)
 def recording_file_view(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """The call's WAV, whole or by range (the player seeks); ``?download=1`` saves it."""
+    """The call's WAV, whole or by range (the player seeks); ``?download=1`` saves it.
+    Audited as the module docstring says (a HEAD request plays nothing)."""
     call = get_object_or_404(_calls(request).select_related("recording"), pk=pk)
     recording = getattr(call, "recording", None)
     path = recording.file() if recording is not None else None
     if path is None:
         raise Http404("no recording file")
     download = "download" in request.GET
-    if download:
-        assert isinstance(request.user, User)
-        audit(request.user, "recording_downloaded", f"call {call.call_id}", request)
-    return ranged_file_response(
+    response = ranged_file_response(
         request, path, "audio/wav", filename=path.name, as_attachment=download
     )
+    assert isinstance(request.user, User)
+    if download:
+        audit(request.user, DOWNLOADED, _target(call), request)
+    elif request.method == "GET" and starts_playback(response):
+        audit(request.user, PLAYED, _target(call), request, range=request.headers.get("Range", ""))
+    return response

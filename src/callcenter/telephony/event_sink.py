@@ -27,6 +27,7 @@ from callcenter.engine.events import (
 )
 from callcenter.recordings import feed
 from callcenter.recordings.events import CALLS_GROUP, STORED_EVENTS, apply_call_events
+from callcenter.telephony.agent_feed import AgentFeed
 from callcenter.telephony.models import Extension, Registration, Trunk
 
 log = logging.getLogger(__name__)
@@ -151,9 +152,12 @@ class DjangoEventSink:
         self.node = node
         self.queue: asyncio.Queue[Event] = asyncio.Queue()
         self.applied = 0
+        self.agents = AgentFeed(get_channel_layer())
+        AgentFeed.running = self.agents
 
     def emit(self, event: Event) -> None:
         self.queue.put_nowait(event)
+        self.agents.observe(event)
 
     async def run(self) -> None:
         """Apply events until cancelled; a failing batch is logged, not fatal."""

@@ -121,10 +121,11 @@ def create_ticket(
     priority: Priority | int = Priority.NORMAL,
     category: Category | None = None,
     customer: Customer | None = None,
+    call_id: str = "",
     request: HttpRequest | None = None,
 ) -> Ticket:
     """A new ticket at the CSC, in state ``new`` (seed 000 §4.6, §4.9–4.11); ``customer``:
-    the CRM's record it is for."""
+    the CRM's record it is for; ``call_id``: the switch's call during which it was made."""
     if steps.actor_side(actor) is not Side.CSC:
         raise ActionError(
             "not_permitted", _("Only the customer-service center may create tickets.")
@@ -141,6 +142,7 @@ def create_ticket(
             number=next_number(),
             kind=kind,
             customer=customer,
+            call_id=call_id.strip()[:100],
             customer_name=customer_name.strip(),
             caller_number=caller_number.strip(),
             contact_phone=contact_phone.strip(),

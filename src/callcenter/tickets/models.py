@@ -274,6 +274,14 @@ class Ticket(models.Model):
         db_index=True,
         help_text=_("The number the customer called from, as the switch saw it."),
     )
+    # The switch's call during which it was made (the screen pop; B2), when one was.
+    call_id = models.CharField(
+        _("call ID"),
+        max_length=100,
+        blank=True,
+        db_index=True,
+        help_text=_("The call during which the ticket was created."),
+    )
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True, db_index=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     vehicle_plate = models.CharField(_("vehicle plate"), max_length=10, blank=True, db_index=True)

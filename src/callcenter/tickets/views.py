@@ -126,12 +126,18 @@ def _refuse(form: forms.BaseForm, error: ActionError, aliases: dict[str, str]) -
     form.add_error(field if field in form.fields else None, error.message)
 
 
+def _call_of(request: HttpRequest) -> str:
+    """The call during which the ticket is made (``?call=``, from the screen pop)."""
+    call_id = request.GET.get("call", "")
+    return call_id if len(call_id) <= 100 and call_id.isprintable() else ""
+
+
 @require(Capability.AGENT_DESK)
 def ticket_create_view(request: HttpRequest) -> HttpResponse:
     kind = _kind_of(request)
     initial = {
         name: request.GET[name]
-        for name in ("customer_name", "contact_phone", "caller_number", "vehicle_plate")
+        for name in ("customer_name", "contact_phone", "caller_number", "vehicle_plate", "address")
         if request.GET.get(name)
     }
     # Made for a customer of the CRM (its page, the screen pop): linked to it.
@@ -149,6 +155,7 @@ def ticket_create_view(request: HttpRequest) -> HttpResponse:
                     kind=kind,
                     request=request,
                     customer=customer,
+                    call_id=_call_of(request),
                     **form.ticket_fields(),
                 )
                 for upload in form.cleaned_data.get("attachments") or []:

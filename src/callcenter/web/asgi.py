@@ -14,6 +14,9 @@ from django.core.asgi import get_asgi_application
 
 django_application = get_asgi_application()
 
+from callcenter.desktop.routing import (  # noqa: E402
+    websocket_urlpatterns as desktop_websockets,
+)
 from callcenter.dispatch.routing import (  # noqa: E402
     websocket_urlpatterns as dispatch_websockets,
 )
@@ -24,7 +27,9 @@ from callcenter.telephony.routing import (  # noqa: E402
     websocket_urlpatterns as telephony_websockets,
 )
 
-websocket_urlpatterns = telephony_websockets + recordings_websockets + dispatch_websockets
+websocket_urlpatterns = (
+    telephony_websockets + recordings_websockets + dispatch_websockets + desktop_websockets
+)
 
 application = ProtocolTypeRouter(
     {

@@ -34,6 +34,13 @@ class Section:
 
 MENU: tuple[Section, ...] = (
     Section(
+        _("Agent desktop"),
+        (
+            Entry(_("Desktop"), "desktop:desktop", Capability.AGENT_DESK),
+            Entry(_("Agent monitor"), "desktop:monitor", Capability.SUPERVISE),
+        ),
+    ),
+    Section(
         _("Agent administration"),
         (
             Entry(_("Query agents"), "accounts:agent_list", Capability.ADMINISTER),

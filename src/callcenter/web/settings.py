@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "callcenter.recordings",
     "callcenter.tickets",
     "callcenter.crm",
+    "callcenter.desktop",
     "callcenter.api",
     "callcenter.boss",
     "callcenter.dispatch",

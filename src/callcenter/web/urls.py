@@ -15,6 +15,7 @@ urlpatterns = [
     path("recordings/", include("callcenter.recordings.urls")),
     path("tickets/", include("callcenter.tickets.urls")),
     path("crm/", include("callcenter.crm.urls")),
+    path("desktop/", include("callcenter.desktop.urls")),
     path("dispatch/", include("callcenter.dispatch.urls")),
     path("api/", include("callcenter.api.urls")),
     path("boss/", include("callcenter.boss.urls")),

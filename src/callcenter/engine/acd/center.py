@@ -507,6 +507,7 @@ class ContactCenter:
         if agent.state is not AgentState.WRAP_UP:
             raise CommandError("not_in_wrap_up", agent_id)
         now = time.time()
+        agent.wrap_up_until = now  # ended early: the timer is over now
         agent.end_wrap_up(now)
         self.state_event(agent, now)
         self.dispatch()
