@@ -56,8 +56,11 @@ def open_desktop(page: Page, callcenter: RunningCallcenter) -> None:
 def sign_in_ready(page: Page) -> None:
     """Sign in to the switch at the extension of the web login, then go ready."""
     expect(page.get_by_test_id("desk-extension")).to_have_value("70001")
+    expect(page.get_by_test_id("desk-status-actions")).to_be_hidden()
+    expect(page.get_by_test_id("desk-call-facts")).to_be_hidden()
     page.get_by_test_id("desk-login-button").click()
     expect(page.get_by_test_id("desk-agent-status")).to_have_attribute("data-status", "not_ready")
+    expect(page.get_by_test_id("desk-login")).to_be_hidden()
     page.get_by_test_id("desk-ready").click()
     expect(page.get_by_test_id("desk-agent-status")).to_have_attribute("data-status", "ready")
     expect(page.get_by_test_id("desk-agent-state")).to_have_attribute("data-state", "idle")
@@ -136,6 +139,7 @@ def test_agent_takes_a_known_and_an_unknown_caller_from_the_desktop(
             expect(page.get_by_test_id("desk-wrapup-left")).to_have_text(re.compile(r"\d+"))
             page.get_by_test_id("desk-end-wrapup").click()
             expect(page.get_by_test_id("desk-agent-state")).to_have_attribute("data-state", "idle")
+            expect(page.get_by_test_id("desk-wrapup")).to_be_hidden()
             linked = db(
                 callcenter,
                 "from callcenter.tickets.models import Ticket\n"

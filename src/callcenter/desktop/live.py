@@ -51,7 +51,9 @@ def desk_state(engine: Engine, agent_id: str) -> dict[str, Any]:
         for a in sorted(acd.agents.values(), key=lambda a: a.agent_id)
         if a.agent_id != agent_id and a.status is not AgentStatus.LOGGED_OUT and a.extension
     ]
-    call = engine.center.call_of_agent(agent_id) if agent.extension else None
+    # Only for an agent on a call: finding a direct call walks every call of the switch.
+    busy = agent.extension and (agent.call or agent.other_calls)
+    call = engine.center.call_of_agent(agent_id) if busy else None
     return {
         "type": "state",
         "now": time.time(),
