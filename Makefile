@@ -76,6 +76,7 @@ bench: install system-deps
 	$(BIN)/python -m bench.queue_throughput
 	$(BIN)/python -m bench.chaos_full
 	$(BIN)/python -m bench.customer_lookup
+	$(BIN)/python -m bench.pop_latency
 
 # Extract new strings into both catalogues and compile them (needs Debian's gettext).
 messages: install

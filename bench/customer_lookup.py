@@ -34,7 +34,7 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕"
 
 
-def _number(index: int) -> tuple[str, str]:
+def phone_of(index: int) -> tuple[str, str]:
     """The index-th customer's phone: four in five a mobile, else a Shenzhen fixed line."""
     if index % 5 == 4:
         return f"0755{20000000 + index:08d}", "work"
@@ -65,7 +65,7 @@ def fill(count: int) -> float:
                 first = Customer.objects.get(number=f"KH{low + 1:08d}").pk
                 for offset, customer in enumerate(customers):
                     customer.pk = first + offset
-            phones = [_number(low + k) for k in range(len(customers))]
+            phones = [phone_of(low + k) for k in range(len(customers))]
             CustomerPhone.objects.bulk_create(
                 CustomerPhone(customer_id=c.pk, number=number, label=label)
                 for c, (number, label) in zip(customers, phones, strict=True)
@@ -99,7 +99,7 @@ def measure(count: int, lookups: int) -> dict[str, object]:
     forms: list[tuple[str, str]] = []
     for _ in range(lookups):
         index = rng.randrange(count)
-        forms.append((rng.choice(caller_forms(_number(index)[0], "0755")), "known"))
+        forms.append((rng.choice(caller_forms(phone_of(index)[0], "0755")), "known"))
     forms += [(f"139{rng.randrange(10**8):08d}", "unknown") for _ in range(lookups // 10)]
     for caller, _kind in forms[:50]:  # warm the caches, as a running server has them
         list(customers_for_caller(caller))
