@@ -153,7 +153,7 @@ def prepare(count: int, calls: int, trunk_port: int) -> dict[str, Any]:
     should show)."""
     from django.db import transaction
 
-    from bench.customer_lookup import phone_of, fill
+    from bench.customer_lookup import fill, phone_of
     from callcenter.accounts.models import User
     from callcenter.acd.models import Queue
     from callcenter.api.models import ApiToken
