@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.interop.peers.processes import HOST, free_port, log_tail, start, stop, wait_until
 from tests.interop.peers.sipp import SIPP, SippResult, run_sipp
 from tests.running import free_sip_port, postgres_database
@@ -68,17 +69,6 @@ SCENARIOS = HERE / "scenarios"
 REGISTER = SCENARIOS / "queue_register.xml"
 AGENT_PHONE = SCENARIOS / "queue_agent.xml"
 CUSTOMER = SCENARIOS / "queue_customer.xml"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [  # as tests/e2e/conftest.py: headless, kept off the network
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 GOAL_MS = 150.0
 AGENT = "80001"

@@ -158,7 +158,9 @@ def test_the_fast_feed_sends_each_agent_its_own_events_with_the_calls_facts() ->
     assert feed.facts("c1") is None  # the call ended
     json.dumps(layer.sent)  # what goes through the channel layer is plain JSON
     assert agent_group("80 01/é") == "agent.80_01__"
+    sent = len(layer.sent)
     feed.observe(AgentOffered(130.0, "c9", "service", "80001", "70001"))  # no loop: no send
+    assert len(layer.sent) == sent
 
 
 def test_the_desktop_socket_lets_only_agents_in_and_says_when_the_switch_is_down(

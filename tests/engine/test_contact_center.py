@@ -485,16 +485,23 @@ def test_a_waiting_caller_is_offered_when_the_agents_wrap_up_ends(tmp_path: Path
     run(scenario, tmp_path, service=queue(wrap_up=0.5))
 
 
+async def agent_answers_a_caller(switch: Switch) -> tuple[CallPhone, CallPhone, Request, Response]:
+    """80001 logs in at 70002; 70001 calls the hotline, presses 1 and is answered:
+    (caller, agent's phone, the caller's INVITE, its 200)."""
+    first = await switch.phone("70001")
+    phone = await switch.phone("70002")
+    switch.engine.center.login("80001", "70002")
+    invite, ok = await call_hotline(first)
+    await asyncio.sleep(0.2)
+    press(first, invite, ok, "1")
+    await answer(phone)
+    return first, phone, invite, ok
+
+
 def test_a_logged_out_agents_wrap_up_ends_on_time(tmp_path: Path) -> None:
     async def scenario(switch: Switch) -> None:
         center = switch.engine.center
-        first = await switch.phone("70001")
-        phone = await switch.phone("70002")
-        center.login("80001", "70002")
-        invite, ok = await call_hotline(first)
-        await asyncio.sleep(0.2)
-        press(first, invite, ok, "1")
-        await answer(phone)
+        first, phone, invite, ok = await agent_answers_a_caller(switch)
         center.logout("80001")
         first.send(first.in_dialog("BYE", invite, ok))
         bye = await phone.expect_request("BYE")
@@ -514,13 +521,7 @@ def test_an_agent_ends_a_long_wrap_up_early(tmp_path: Path) -> None:
 
     async def scenario(switch: Switch) -> None:
         center = switch.engine.center
-        first = await switch.phone("70001")
-        phone = await switch.phone("70002")
-        center.login("80001", "70002")
-        invite, ok = await call_hotline(first)
-        await asyncio.sleep(0.2)
-        press(first, invite, ok, "1")
-        await answer(phone)
+        first, phone, invite, ok = await agent_answers_a_caller(switch)
         first.send(first.in_dialog("BYE", invite, ok))
         bye = await phone.expect_request("BYE")
         phone.send(phone.answer(bye, 200))

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from callcenter.accounts.models import User
 from callcenter.accounts.roles import Capability, require
-from callcenter.crm.customers import create_customer, search, set_phones
+from callcenter.crm.customers import search, set_phones
 from callcenter.crm.forms import ContactForm, CustomerForm, VehicleForm
 from callcenter.crm.models import Contact, Customer, Vehicle
 from callcenter.recordings.filters import of_customers
@@ -51,15 +51,7 @@ def customer_create_view(request: HttpRequest) -> HttpResponse:
     initial = {"phones": request.GET["phone"]} if request.GET.get("phone") else None
     form = CustomerForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        customer = create_customer(
-            _actor(request),
-            name=data["name"],
-            kind=data["kind"],
-            address=data["address"],
-            notes=data["notes"],
-            phones=data["phones"],
-        )
+        customer = form.create(_actor(request))
         messages.success(
             request,
             _("Customer %(number)s %(name)s has been created.")

@@ -29,7 +29,6 @@ from callcenter.accounts.models import User
 from callcenter.accounts.roles import Capability, require
 from callcenter.acd.models import NO_ANSWER, ReasonCode
 from callcenter.api.customer_views import customer_json
-from callcenter.crm.customers import create_customer
 from callcenter.crm.forms import CustomerForm, VehicleForm
 from callcenter.crm.models import Customer
 from callcenter.desktop.live import tickets_of_call
@@ -113,16 +112,7 @@ def new_customer_view(request: HttpRequest) -> HttpResponse:
     form = CustomerForm(request.POST, prefix="customer")
     if not form.is_valid():
         return _errors(form)
-    data = form.cleaned_data
-    customer = create_customer(
-        _user(request),
-        name=data["name"],
-        kind=data["kind"],
-        address=data["address"],
-        notes=data["notes"],
-        phones=data["phones"],
-    )
-    return _customer(customer)
+    return _customer(form.create(_user(request)))
 
 
 @require_POST

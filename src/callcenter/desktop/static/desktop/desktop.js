@@ -225,7 +225,6 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "link";
-      button.dataset.testid = "pop-choose-" + customer.number;
       button.setAttribute("data-testid", "pop-choose-" + customer.number);
       button.textContent = customer.name + " · " + customer.number + " · " + (customer.address || "");
       button.addEventListener("click", function () { renderCustomer(customer); });
