@@ -7,6 +7,7 @@ the node and the field (e.g. 节点 “main”，“按键 1”（choices.1）�
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -128,12 +129,16 @@ def problem_message(problem: FlowProblem) -> str:
 
 @dataclass
 class Reading:
-    """What became of the text: the flow when it could be read, and what to fix."""
+    """What became of the text: the flow when it could be read, and what to fix.
+
+    ``node_errors`` holds the same messages as ``errors`` by node id ("" for the flow
+    itself), for the node editor to show each on its node."""
 
     flow: Flow | None
     data: dict[str, Any] | None
     errors: list[str]
     problem_nodes: set[str]
+    node_errors: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
 
 def read_flow(
@@ -177,11 +182,15 @@ def read_flow(
             set(),
         )
     problems = check_flow(flow, prompts=prompts, queues=queues, flows=flows)
+    node_errors: dict[str, list[str]] = {}
+    for problem in problems:
+        node_errors.setdefault(problem.node, []).append(problem_message(problem))
     return Reading(
         flow,
         data,
         [problem_message(problem) for problem in problems],
         {problem.node for problem in problems if problem.node},
+        node_errors,
     )
 
 

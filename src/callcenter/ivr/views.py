@@ -14,6 +14,7 @@ from callcenter.acd.models import Queue
 from callcenter.engine.ivr.flow import Flow as FlowData
 from callcenter.engine.ivr.flow import FlowFormatError
 from callcenter.ivr import actions
+from callcenter.ivr.editor import editor_data
 from callcenter.ivr.flows import KIND_LABELS, node_rows
 from callcenter.ivr.forms import FlowForm, PromptForm
 from callcenter.ivr.models import Flow, Prompt
@@ -136,6 +137,9 @@ def flow_edit_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         except FlowFormatError:
             shown = None
         problem_nodes = set()
+    queue_names = list(Queue.objects.values_list("name", "display_name"))
+    flow_names = list(Flow.objects.exclude(pk=flow.pk).values_list("name", "title"))
+    names = sorted(prompt_names())
     return render(
         request,
         "ivr/flow_form.html",
@@ -145,9 +149,15 @@ def flow_edit_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "rows": node_rows(shown) if shown else [],
             "problem_nodes": problem_nodes,
             "kinds": KIND_LABELS,
-            "prompt_names": sorted(prompt_names()),
-            "queue_names": list(Queue.objects.values_list("name", "display_name")),
-            "flow_names": list(Flow.objects.exclude(pk=flow.pk).values_list("name", "title")),
+            "prompt_names": names,
+            "queue_names": queue_names,
+            "flow_names": flow_names,
+            "editor": editor_data(
+                node_errors=reading.node_errors if reading is not None else {},
+                prompts=names,
+                queues=queue_names,
+                flows=flow_names,
+            ),
         },
     )
 
