@@ -19,14 +19,18 @@ from callcenter.crm import demo
 from callcenter.crm.models import Customer
 from callcenter.desktop.live import pop_for, tickets_of_call
 from callcenter.engine.events import (
+    AgentConnected,
+    AgentMissed,
     AgentOffered,
     AgentStateChanged,
     CallDirection,
     CallEnded,
+    CallRinging,
     CallStarted,
     EndCause,
     IvrLeft,
     IvrNodeVisited,
+    MissReason,
     QueueJoined,
 )
 from callcenter.telephony.agent_feed import AgentFeed, agent_group
@@ -161,6 +165,27 @@ def test_the_fast_feed_sends_each_agent_its_own_events_with_the_calls_facts() ->
     sent = len(layer.sent)
     feed.observe(AgentOffered(130.0, "c9", "service", "80001", "70001"))  # no loop: no send
     assert len(layer.sent) == sent
+
+
+def test_a_phone_ringing_for_an_offer_is_sent_to_the_agents_offered() -> None:
+    layer = _Layer()
+    feed = AgentFeed(layer)
+
+    async def scenario() -> None:
+        feed.observe(CallStarted(100.0, "c1", CallDirection.INBOUND, "13800138000", "flow:demo"))
+        feed.observe(CallRinging(100.5, "c1", "l0"))  # before any offer: nobody's
+        feed.observe(AgentOffered(101.0, "c1", "service", "80001", "70001"))
+        feed.observe(AgentOffered(101.0, "c1", "service", "80002", "70002"))  # ring-all
+        feed.observe(CallRinging(101.1, "c1", "l1"))
+        feed.observe(AgentConnected(102.0, "c1", "service", "80002", "70002", 2.0, 1.0))
+        feed.observe(AgentMissed(102.0, "c1", "service", "80001", MissReason.NO_ANSWER, 1.0))
+        feed.observe(CallRinging(103.0, "c1", "l3"))  # the consultation's phone: nobody's
+        await asyncio.sleep(0)
+
+    asyncio.run(scenario())
+    ringing = [g for g, m in layer.sent if m["event"]["type"] == "call_ringing"]
+    assert ringing == ["agent.80001", "agent.80002"]
+    assert feed.offered == {}
 
 
 def test_the_desktop_socket_lets_only_agents_in_and_says_when_the_switch_is_down(

@@ -53,9 +53,9 @@ def open_desktop(page: Page, callcenter: RunningCallcenter) -> None:
     expect(page.get_by_test_id("desk-connection")).to_have_attribute("data-connected", "true")
 
 
-def sign_in_ready(page: Page) -> None:
+def sign_in_ready(page: Page, extension: str = "70001") -> None:
     """Sign in to the switch at the extension of the web login, then go ready."""
-    expect(page.get_by_test_id("desk-extension")).to_have_value("70001")
+    expect(page.get_by_test_id("desk-extension")).to_have_value(extension)
     expect(page.get_by_test_id("desk-status-actions")).to_be_hidden()
     expect(page.get_by_test_id("desk-call-facts")).to_be_hidden()
     page.get_by_test_id("desk-login-button").click()

@@ -293,7 +293,7 @@ class CallPhone:
         return message
 
     def answer(
-        self, request: Request, status: int, body: str = "", tag: str = "callee"
+        self, request: Request, status: int, body: str = "", tag: str = "callee", extra: str = ""
     ) -> Response:
         headers = [f"Via: {v}" for v in request.headers.get_all("via")]
         to = request.headers.get("to") or ""
@@ -306,6 +306,7 @@ class CallPhone:
             + f"From: {request.headers.get('from')}\r\nTo: {to}\r\n"
             f"Call-ID: {request.call_id}\r\nCSeq: {request.cseq.seq} {request.cseq.method}\r\n"
             f"Contact: <sip:{self.number}@127.0.0.1:{self.port}>\r\n"
+            + extra
             + ("Content-Type: application/sdp\r\n" if body else "")
             + f"Content-Length: {len(body.encode())}\r\n\r\n{body}"
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -448,5 +449,95 @@ def test_an_agent_picks_up_a_call_ringing_a_colleague(tmp_path: Path) -> None:
         await hang_up(caller, call_invite, call_ok, agent)
         assert await switch.settle(lambda: len(switch.events(CallEnded)) == 3)
         assert await switch.settle(lambda: bool(switch.events(RecordingSaved)))
+
+    run(scenario, tmp_path)
+
+
+def test_the_api_answers_a_phone_that_allows_the_talk_event(tmp_path: Path) -> None:
+    async def scenario(switch: Switch) -> None:
+        control, center = switch.engine.control, switch.engine.center
+        center.login("80001", "70002")
+        center.login("80002", "70003")
+        customer, agent = await switch.phone("70001"), await switch.phone("70002")
+        colleague = await switch.phone("70003")
+        with pytest.raises(CommandError) as error:
+            control.answer("80001")
+        assert error.value.code == "not_ringing"
+
+        # A direct call to a phone whose 180 offers no talk event: answered by hand only.
+        rtp = await customer.rtp()
+        direct, _ = await customer.invite("70003", sdp(rtp.port), wait=False)
+        ringing = await colleague.expect_request("INVITE")
+        colleague.send(colleague.answer(ringing, 180))
+        assert (await customer.expect_response(final=False)).status == 180
+        with pytest.raises(CommandError) as error:
+            control.answer("80002")
+        assert error.value.code == "cannot_answer"
+        colleague.send(colleague.answer(ringing, 486))
+        while (refused := await customer.expect_response(final=False)).status < 200:
+            pass
+        customer.send(customer.ack_for(direct, refused))
+
+        # A queue call offered to a phone that allows "talk": the API answers it.
+        invite, ok = await call_hotline(customer)
+        await asyncio.sleep(0.2)
+        press(customer, invite, ok, "1")
+        incoming = await agent.expect_request("INVITE", timeout=8.0)
+        agent.send(agent.answer(incoming, 180, extra="Allow-Events: hold, talk\r\n"))
+        assert await switch.settle(
+            lambda: (
+                center.acd.agents["80001"].state is AgentState.RINGING
+                and any(leg.talk_event for _c, leg in control.answerable("70002"))
+            )
+        )
+        call_id = control.answer("80001")
+        assert call_id == next(iter(switch.engine.calls.calls))
+        notify = await agent.expect_request("NOTIFY")
+        assert notify.headers.get("event") == "talk"
+        assert notify.headers.get("subscription-state") == "active"
+        assert notify.call_id == incoming.call_id
+        assert ";tag=callee" in (notify.headers.get("to") or "")
+        assert notify.cseq.seq > incoming.cseq.seq
+        agent.send(agent.answer(notify, 200))
+        agent_rtp = await agent.rtp()
+        agent_ok = agent.answer(incoming, 200, sdp(agent_rtp.port))
+        agent.send(agent_ok)
+        await agent.expect_request("ACK")
+        assert await switch.settle(lambda: center.acd.agents["80001"].state is AgentState.IN_CALL)
+        host, port, _pt = remote_media(ok)
+        caller = Party(customer, customer.rtps[-1], (host, port), CUSTOMER)
+        host, port, _pt = remote_media(incoming)
+        answered = Party(agent, agent_rtp, (host, port), AGENT, (incoming, agent_ok))
+        heard_caller, heard_agent = await talk(caller, answered)
+        assert heard_caller[AGENT] >= 20
+        assert heard_agent[CUSTOMER] >= 20
+        await hang_up(caller, invite, ok, answered)
+        assert await switch.settle(lambda: len(switch.events(CallEnded)) == 2)
+
+    run(scenario, tmp_path)
+
+
+def test_an_auto_answer_agent_is_offered_calls_asking_the_phone_to_answer(
+    tmp_path: Path,
+) -> None:
+    async def scenario(switch: Switch) -> None:
+        center = switch.engine.center
+        agent = center.acd.agents["80001"]
+        agent.update(replace(agent.entry, auto_answer=True))
+        call_id, customer, answered, invite, ok = await queue_call(switch)
+        incoming = answered.dialog[0] if answered.dialog else None
+        assert incoming is not None
+        assert incoming.headers.get("call-info", "").endswith(";answer-after=0")
+        assert incoming.headers.get("alert-info") == "<urn:alert:service:auto-answer>"
+        await hang_up(customer, invite, ok, answered)
+        assert await switch.settle(lambda: call_id not in switch.engine.calls.calls)
+
+        # Without the setting the offer is a plain INVITE.
+        agent.update(replace(agent.entry, auto_answer=False))
+        center.end_wrap_up("80001")
+        call_id, customer, answered, invite, ok = await queue_call(switch)
+        assert answered.dialog is not None
+        assert "call-info" not in answered.dialog[0].headers
+        await hang_up(customer, invite, ok, answered)
 
     run(scenario, tmp_path)

@@ -108,7 +108,7 @@ class AgentFormMixin(forms.ModelForm[User]):
 class AgentCreateForm(AgentFormMixin, PasswordPairMixin):
     class Meta:
         model = User
-        fields = ["agent_id", "name", "role", "unit", "phone"]
+        fields = ["agent_id", "name", "role", "unit", "phone", "auto_answer"]
 
     def password_user(self) -> User | None:
         instance: User = self.instance
@@ -123,7 +123,7 @@ class AgentCreateForm(AgentFormMixin, PasswordPairMixin):
 class AgentEditForm(AgentFormMixin):
     class Meta:
         model = User
-        fields = ["name", "role", "unit", "phone"]
+        fields = ["name", "role", "unit", "phone", "auto_answer"]
 
 
 class SetPasswordForm(PasswordPairMixin):

@@ -131,6 +131,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="operators",
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    auto_answer = models.BooleanField(
+        _("auto-answer queue calls"),
+        default=False,
+        help_text=_(
+            "Queue calls are offered asking the phone to answer by itself (Call-Info "
+            "answer-after=0), for agents on headsets; the phone must allow auto-answer."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("created"), default=timezone.now)
     deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)

@@ -135,6 +135,7 @@ def agent_create_view(request: HttpRequest) -> HttpResponse:
             role=data["role"],
             unit=data["unit"],
             phone=data["phone"],
+            auto_answer=data["auto_answer"],
         )
         messages.success(request, _("Agent %(agent)s has been added.") % {"agent": user})
         return redirect("accounts:agent_list")

@@ -13,6 +13,9 @@ their calls, an administrator on all).
   while the destination (an extension, or "0" and an outside number) rings for the agent;
   then ``.../consult/complete`` (the agent leaves), ``.../consult/cancel`` (back to the
   customer) or ``.../conference`` (all three).
+- ``POST /api/agents/<id>/answer``: the phone ringing at the agent's extension is asked
+  to answer (`engine.acd.control` Rule 7); 202 with the call's id, the answer itself
+  follows as the agent's state. The agent itself or an administrator.
 - ``POST /api/agents/<id>/supervise`` ``{mode: listen|whisper|barge}``: the supervisor
   asking joins the agent's call from its own phone (rung first, auto-answer asked), or
   changes the mode of the supervision it runs. Audited as every supervisor action.
@@ -131,6 +134,15 @@ def consult_view(request: HttpRequest, user: User, call_id: str) -> HttpResponse
         return destination
 
     return call_command(user, call_id, work, "consult")
+
+
+@endpoint("POST")
+def answer_view(request: HttpRequest, user: User, agent_id: str) -> HttpResponse:
+    staff_only(user)
+    if user.agent_id != agent_id and user.role != Role.ADMINISTRATOR:
+        raise ApiError("not_permitted", _("Only the agent may answer its phone."))
+    call_id = run_command(lambda engine: engine.control.answer(agent_id))
+    return json_response({"call": call_id, "agent": agent_id}, status=202)
 
 
 @endpoint("POST")

@@ -92,6 +92,27 @@ def paths() -> dict[str, Any]:
             "parameters": agent,
             **_post("setAgentStatus", "Ready, or not ready with a reason", "StatusInput", "Agent"),
         },
+        "/api/agents/{agent_id}/answer": {
+            "parameters": agent,
+            "post": {
+                "operationId": "answerAgentPhone",
+                "summary": "Ask the phone ringing at the agent's extension to answer",
+                "description": "Sent as the talk event (NOTIFY, Event: talk) where the "
+                "phone's ringing response allowed it (the agent's `answerable`); the "
+                "answer then shows as the agent's state.",
+                "responses": {
+                    "202": {
+                        "description": "The phone was asked to answer",
+                        "content": {JSON: {"schema": ref("Answering")}},
+                    },
+                    **{
+                        k: v
+                        for k, v in responses("Answering", 401, 403, 404, 409, 503).items()
+                        if k != "200"
+                    },
+                },
+            },
+        },
         "/api/agents/{agent_id}/supervise": {
             "parameters": agent,
             **_post(
@@ -203,6 +224,11 @@ def schemas() -> dict[str, Any]:
                 "description": "The call the agent is on (a queue call or a direct one)",
             },
             "caller": {"type": "string", "description": "The current call's caller number"},
+            "answerable": {
+                "type": "boolean",
+                "description": "A call rings at the agent's phone and the phone can be "
+                "answered from the API",
+            },
         },
     }
     call = {
@@ -292,6 +318,11 @@ def schemas() -> dict[str, Any]:
             "type": "object",
             "additionalProperties": False,
             "properties": {"mode": {"enum": ["listen", "whisper", "barge"]}},
+        },
+        "Answering": {
+            "type": "object",
+            "required": ["call", "agent"],
+            "properties": {"call": {"type": "string"}, "agent": {"type": "string"}},
         },
         "Supervision": {
             "type": "object",

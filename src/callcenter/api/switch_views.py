@@ -73,6 +73,15 @@ def _messages() -> dict[str, tuple[int, str, str | None]]:
         "may_not_dial_out": (403, _("This extension may not call outside numbers."), None),
         "unreachable": (409, _("That number cannot be reached now."), "destination"),
         "bad_mode": (400, _("Choose listen, whisper or barge."), "mode"),
+        "not_ringing": (409, _("No call is ringing at the agent's phone."), None),
+        "cannot_answer": (
+            409,
+            _(
+                "This phone cannot be answered from here (it does not offer the talk "
+                "event): answer it on the phone."
+            ),
+            None,
+        ),
     }
 
 
@@ -111,7 +120,8 @@ def may_act_on(user: User, engine: Engine, agent_id: str) -> bool:
 def agent_json(agent: Agent, engine: Engine | None = None) -> dict[str, Any]:
     """The agent as the API shows it; with ``engine``, also what the switch knows around
     it: ``status_since``, ``reason_label``, ``queues``, ``current_call`` (the call the
-    agent is on, a queue call or a direct one) and its ``caller``."""
+    agent is on, a queue call or a direct one), its ``caller``, and ``answerable``
+    (a phone rings at the agent's extension that can be answered from the API)."""
     found: dict[str, Any] = {
         "agent_id": agent.agent_id,
         "name": agent.entry.name,
@@ -135,8 +145,16 @@ def agent_json(agent: Agent, engine: Engine | None = None) -> dict[str, Any]:
             "queues": list(center.acd.queues_of(agent.agent_id)),
             "current_call": current.id if current is not None else "",
             "caller": current.caller_number if current is not None else "",
+            "answerable": _answerable(engine, agent.extension),
         }
     return found
+
+
+def _answerable(engine: Engine, extension: str) -> bool:
+    # Only a phone with a live leg is looked at: finding it walks every call.
+    if not extension or not engine.calls.busy.get(extension):
+        return False
+    return any(leg.talk_event for _call, leg in engine.control.answerable(extension))
 
 
 def _call_json(call: Call, engine: Engine) -> dict[str, Any]:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("agents/<str:agent_id>/login", switch_views.login_view, name="agent-login"),
     path("agents/<str:agent_id>/logout", switch_views.logout_view, name="agent-logout"),
     path("agents/<str:agent_id>/status", switch_views.status_view, name="agent-status"),
+    path("agents/<str:agent_id>/answer", call_control_views.answer_view, name="agent-answer"),
     path(
         "agents/<str:agent_id>/supervise",
         call_control_views.supervise_view,

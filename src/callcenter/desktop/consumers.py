@@ -35,6 +35,7 @@ from callcenter.telephony.switch import SwitchUnavailable, command
 log = logging.getLogger(__name__)
 
 REFRESH = 2.0  # seconds between state messages (queue figures move without events)
+LIVE_STATES = frozenset({"reserved", "ringing", "in_call", "on_hold"})
 STATE_EVENTS = frozenset(
     {
         "agent_status_changed",
@@ -43,6 +44,7 @@ STATE_EVENTS = frozenset(
         "agent_missed",
         "consult_changed",
         "supervisor_action",
+        "call_ringing",  # a phone rang for an offered call: it may be answerable now
     }
 )
 
@@ -72,7 +74,11 @@ class DesktopConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         state = await self._send_state()
-        call = (state.get("agent") or {}).get("call") or (state.get("call") or {}).get("id")
+        agent = state.get("agent") or {}
+        # A live call only: in wrap-up (or logged out during it) the call is over and
+        # the feed has forgotten its facts.
+        live = agent.get("state") in LIVE_STATES
+        call = (agent.get("call") if live else "") or (state.get("call") or {}).get("id")
         if call:
             await self.send_json(await database_sync_to_async(pop_for)(call, None))
         self.ticker = asyncio.get_running_loop().create_task(self._tick())

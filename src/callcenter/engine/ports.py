@@ -108,7 +108,8 @@ class QueueEntry:
 class AgentEntry:
     """An agent (坐席) who may log in to the switch: by agent ID on any extension.
     ``skills`` are (skill, proficiency 1..10); ``supervises``: the queues whose calls and
-    agents a supervisor may listen to, whisper, barge or force ("*" all)."""
+    agents a supervisor may listen to, whisper, barge or force ("*" all); ``auto_answer``:
+    queue calls are offered asking the phone to answer by itself (自动应答)."""
 
     agent_id: str
     name: str = ""
@@ -116,6 +117,7 @@ class AgentEntry:
     supervisor: bool = False
     supervises: tuple[str, ...] = ()
     pickup_group: str = ""  # who *06 may pick up from: agents of the same group
+    auto_answer: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,9 @@ on the switch's loop, which
   when the call ends;
 - sends each event that names an agent (offered, missed, connected, status, state,
   supervisor action; a consultation's events name it in ``by``) to that agent's group
-  (`agent_group`) as it happens, an offer with the call's facts.
+  (`agent_group`) as it happens, an offer with the call's facts;
+- sends a queue call's ``call_ringing`` (a phone rang for it) to the agents offered the
+  call, so that a desktop learns at once that its phone rings (and can be answered).
 
 The desktop's WebSocket (`desktop.consumers.DesktopConsumer`) listens to its agent's
 group. Nothing is stored here: the records are the sink's work.
@@ -25,8 +27,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from callcenter.engine.events import (
+    AgentConnected,
+    AgentMissed,
     AgentOffered,
     CallEnded,
+    CallRinging,
     CallStarted,
     ConsultChanged,
     Event,
@@ -81,14 +86,17 @@ class AgentFeed:
     def __init__(self, layer: Any) -> None:
         self.layer = layer
         self.calls: dict[str, CallFacts] = {}
+        self.offered: dict[str, set[str]] = {}  # call -> agents its phones ring for
         self._sending: set[asyncio.Task[None]] = set()
 
     def observe(self, event: Event) -> None:
         try:
             self._note(event)
-            agent = self._agent_of(event)
-            if agent and self.layer is not None:
-                self._send(agent, self._message(event))
+            agents = self._agents_of(event)
+            if agents and self.layer is not None:
+                message = self._message(event)
+                for agent in agents:
+                    self._send(agent, message)
         except Exception:  # the feed must never break the switch's events
             log.exception("agent feed: could not handle %s", event.type)
 
@@ -123,15 +131,25 @@ class AgentFeed:
             facts = self.calls.get(event.call)
             if facts is not None:
                 facts.queue, facts.joined_at = event.queue, event.at
+        elif isinstance(event, AgentOffered):
+            self.offered.setdefault(event.call, set()).add(event.agent)
+        elif isinstance(event, AgentMissed | AgentConnected):
+            ringing = self.offered.get(event.call)
+            if ringing is not None:
+                ringing.discard(event.agent)
+                if not ringing:
+                    del self.offered[event.call]
         elif isinstance(event, CallEnded):
             self.calls.pop(event.call, None)
+            self.offered.pop(event.call, None)
 
-    @staticmethod
-    def _agent_of(event: Event) -> str:
+    def _agents_of(self, event: Event) -> tuple[str, ...]:
         if isinstance(event, ConsultChanged):
-            return event.by
+            return (event.by,) if event.by else ()
+        if isinstance(event, CallRinging):
+            return tuple(sorted(self.offered.get(event.call, ())))
         agent = getattr(event, "agent", "")
-        return agent if isinstance(agent, str) else ""
+        return (agent,) if isinstance(agent, str) and agent else ()
 
     def _message(self, event: Event) -> dict[str, Any]:
         payload = as_json(event)

@@ -184,6 +184,7 @@ def _read_agents() -> dict[str, ports.AgentEntry]:
             skills=tuple(skills.get(user.pk, ())),
             supervisor=user.role in (Role.SUPERVISOR, Role.ADMINISTRATOR),
             supervises=supervises,
+            auto_answer=user.auto_answer,
         )
     return agents
 

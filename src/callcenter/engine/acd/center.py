@@ -356,6 +356,7 @@ class ContactCenter:
                 timeout=queue.entry.ring_timeout,
                 on_answered=answered,
                 on_failed=failed,
+                auto_answer=agent.entry.auto_answer,
             )
             self.acd.offer_ringing(call.id, agent_id, now)
             self.state_event(agent, now)

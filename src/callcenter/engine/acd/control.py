@@ -30,6 +30,10 @@ Rule 5 (hang-ups during a consultation). The agent hanging up completes the tran
 Rule 6 (click-to-call). An extension is rung first, then the destination for it
     (`engine.calls.originate`); a supervisor's listen from the desktop is a click-to-call
     of ``*33`` + the agent's ID, and its whisper and barge change the running one.
+Rule 7 (answer). The phone ringing at the agent's extension (a queue's offer or a direct
+    call; the oldest when several ring) is asked to answer by the talk event
+    (`engine.calls.callee`), where its ringing response offered it; otherwise the agent
+    answers on the phone (``cannot_answer``). Nothing ringing: ``not_ringing``.
 
 Every step is a ConsultChanged event (see `engine.events`).
 """
@@ -315,6 +319,38 @@ class CallControl:
         call_id = self.originate(supervisor.extension, SUPERVISE + agent_id, auto_answer=True)
         self.center.first_modes[call_id] = mode
         return call_id
+
+    # === Rule 7 =========================================================================
+    def answerable(self, extension: str) -> list[tuple[Call, Leg]]:
+        """The legs ringing at ``extension`` now, oldest call first, those that can be
+        answered from here before the others."""
+        ringing = [
+            (call, leg)
+            for call in self.manager.calls.values()
+            if not call.ended
+            for leg in call.callees
+            if leg.party == extension
+            and leg.state is LegState.EARLY
+            and leg.attempt is not None
+            and not leg.attempt.over
+        ]
+        ringing.sort(key=lambda pair: (not pair[1].talk_event, pair[0].started_at))
+        return ringing
+
+    def answer(self, agent_id: str) -> str:
+        """Rule 7; the id of the call being answered."""
+        agent = self.center.acd.agents.get(agent_id)
+        if agent is None:
+            raise CommandError("unknown_agent", agent_id)
+        if not agent.extension:
+            raise CommandError("not_logged_in", agent_id)
+        ringing = self.answerable(agent.extension)
+        if not ringing:
+            raise CommandError("not_ringing", agent_id)
+        call, leg = ringing[0]
+        if not self.manager.ask_to_answer(call, leg):
+            raise CommandError("cannot_answer", agent_id)
+        return call.id
 
     # === events =========================================================================
     def _event(self, call: Call, consultation: Consultation, action: str) -> None:

@@ -16,6 +16,17 @@ the attempt says what happens next:
 A 2xx for a leg whose attempt is over is ACKed and then ended with BYE (§13.2.2.4). A
 401/407 from a trunk with credentials is answered once with a new INVITE carrying them
 (§22.2), same Call-ID and From tag, CSeq + 1.
+
+Answering without a hand on the phone, where the phone supports it:
+
+- asked before it rings (an auto-answer agent's offers, a supervisor's click-to-call),
+  the INVITE carries :func:`auto_answer_headers`;
+- while it rings, a phone whose ringing response says ``Allow-Events: talk`` (BroadSoft's
+  SIP access-side extension, which Yealink, Fanvil, Polycom and Grandstream phones offer
+  when remote control is enabled) answers on ``NOTIFY`` with ``Event: talk`` in the early
+  dialog of the INVITE (:meth:`CalleeSide.ask_to_answer`; RFC 3261 §12.2.1.1 for a
+  request in an early dialog, RFC 6665 §8.2.3 for the Subscription-State every NOTIFY
+  carries). Its 2xx then comes as if the agent had picked up.
 """
 
 from __future__ import annotations
@@ -58,6 +69,16 @@ CANCELLED = 487  # on_failed's status when the attempt was called off
 TIMED_OUT = 408
 
 
+def auto_answer_headers(host: str) -> list[tuple[str, str]]:
+    """What asks a phone to answer an INVITE by itself: ``Call-Info`` with
+    ``answer-after=0`` (BroadSoft's extension, which most desk phones read) and
+    ``Alert-Info: <urn:alert:service:auto-answer>`` (RFC 7462 §4.1)."""
+    return [
+        ("Call-Info", f"<sip:{host}>;answer-after=0"),
+        ("Alert-Info", "<urn:alert:service:auto-answer>"),
+    ]
+
+
 @dataclass(eq=False)
 class Attempt:
     """Ringing one party (``target``) for a call."""
@@ -71,6 +92,7 @@ class Attempt:
     over: bool = False
     answered: Leg | None = None
     exclusive: bool = True  # False: a consultation, answered beside the call's parties
+    auto_answer: bool = False  # the INVITEs carry `auto_answer_headers`
 
 
 class CalleeSide:
@@ -83,6 +105,7 @@ class CalleeSide:
     trunks: Callable[[], Mapping[str, TrunkEntry]]
     _by_key: dict[str, tuple[Call, Leg]]
     _by_dialog: dict[DialogId, tuple[Call, Leg]]
+    _talk_keys: dict[str, str]  # our NOTIFY talk transactions -> the phone's number
     server_name: str
 
     # provided by the manager
@@ -114,13 +137,18 @@ class CalleeSide:
         on_answered: Callable[[Leg], None],
         on_failed: Callable[[int], None],
         exclusive: bool = True,
+        auto_answer: bool = False,
     ) -> Attempt:
         """Ring ``target`` for ``call``: an extension (each of its registered contacts)
         or, with :meth:`ring_trunk`, an outside number. The legs are placed in a task;
         ``on_failed(480)`` comes (on the next loop turn) when nothing could be rung.
         Not ``exclusive`` (a consultation): its answer cancels no other attempt, is not
-        joined to the caller and is no CallAnswered; ``on_answered`` does the rest."""
-        attempt = Attempt(target, on_answered, on_failed, exclusive=exclusive)
+        joined to the caller and is no CallAnswered; ``on_answered`` does the rest.
+        ``auto_answer``: the INVITEs ask the phone to answer by itself
+        (:func:`auto_answer_headers`)."""
+        attempt = Attempt(
+            target, on_answered, on_failed, exclusive=exclusive, auto_answer=auto_answer
+        )
         call.attempts.append(attempt)
         attempt.timer = call.later(timeout, lambda: self._attempt_timed_out(call, attempt))
         task = asyncio.create_task(self._ring_extension(call, attempt))
@@ -241,6 +269,9 @@ class CalleeSide:
         to = NameAddr(SipUri(peer.host if trunk else host, user=to_user))
         from_ = NameAddr(SipUri(host, user=from_user), display or None, (("tag", new_tag()),))
         sdp = leg.offer()
+        headers = [("Allow", ALLOW), ("User-Agent", self.server_name)]
+        if attempt.auto_answer:
+            headers += auto_answer_headers(host)
         invite = Request.create(
             Method.INVITE,
             request_uri,
@@ -250,7 +281,7 @@ class CalleeSide:
             cseq=1,
             via=our_via(peer, host, port, new_branch()),
             contact=our_contact(peer, host, port),
-            headers=[("Allow", ALLOW), ("User-Agent", self.server_name)],
+            headers=headers,
             body=bytes(sdp),
             content_type=SDP,
         )
@@ -271,6 +302,40 @@ class CalleeSide:
             self._callee_failed(call, leg, 500)
             return
         self._by_key[leg.invite_key] = (call, leg)
+
+    # === remote answer ================================================================
+    def ask_to_answer(self, call: Call, leg: Leg) -> bool:
+        """Send the ringing phone of ``leg`` ``NOTIFY`` ``Event: talk`` (module
+        docstring); False when its ringing response did not offer the event or the leg
+        rings no more."""
+        dialog = leg.dialog
+        if not leg.talk_event or leg.state is not LegState.EARLY or dialog is None:
+            return False
+        try:
+            notify = dialog.create_request(
+                Method.NOTIFY,
+                branch=new_branch(),
+                extra_headers=[
+                    ("Event", "talk"),
+                    ("Subscription-State", "active"),
+                    ("User-Agent", self.server_name),
+                ],
+            )
+            key = self.sip.send_request(notify, leg.peer)
+        except SipUsageError:
+            log.exception("could not ask leg %s of call %s to answer", leg.id, call.id)
+            return False
+        self._talk_keys[key] = leg.party
+        return True
+
+    def _talk_response(self, key: str, response: Response) -> None:
+        """The phone's answer to our NOTIFY talk: a refusal is only logged (the phone
+        still rings; the agent answers it by hand)."""
+        if response.status < 200:
+            return
+        party = self._talk_keys.pop(key, "")
+        if response.status >= 300:
+            log.warning("phone %s refused the talk event: %s", party, response.status)
 
     # === responses =====================================================================
     def _callee_response(self, call: Call, leg: Leg, key: str, response: Response) -> None:
@@ -296,6 +361,8 @@ class CalleeSide:
             except (SipParseError, SipUsageError):
                 return
         leg.state = LegState.EARLY
+        if any(e.split(";")[0].strip().lower() == "talk" for e in response.headers.values("u")):
+            leg.talk_event = True
         if not attempt.exclusive:
             return  # a consultation rings: the agent hears the switch's ringback
         early = False

@@ -74,6 +74,7 @@ class Leg:
     on_hold: bool = False  # the peer of this leg has put the call on hold
     attempt: Any = None  # callee leg: the `callee.Attempt` it belongs to
     outbound: bool = False  # caller leg placed by the switch (click-to-call): we are UAC
+    talk_event: bool = False  # callee leg: its 1xx allowed the "talk" event (remote answer)
     _session_id: str = field(default_factory=lambda: str(secrets.randbits(31)))
     _version: int = 0
 

@@ -134,6 +134,7 @@ class CallManager(OriginateSide):
         self.calls: dict[str, Call] = {}
         self._by_key: dict[str, tuple[Call, Leg]] = {}  # INVITE transactions, both sides
         self._by_dialog: dict[DialogId, tuple[Call, Leg]] = {}
+        self._talk_keys: dict[str, str] = {}  # NOTIFY talk transactions (callee.py)
         self._tasks: set[asyncio.Task[None]] = set()
         self.server_name = self.config.server
         self.busy: dict[str, int] = {}  # live legs per party (extension): who is on a call
@@ -229,6 +230,9 @@ class CallManager(OriginateSide):
         return True
 
     def on_response(self, key: str, response: Response) -> None:
+        if key in self._talk_keys:
+            self._talk_response(key, response)
+            return
         found = self._by_key.get(key)
         if found is None:
             return  # a response to a BYE or to a leg already given up: nothing to do
@@ -241,6 +245,8 @@ class CallManager(OriginateSide):
             self._origin_response(call, leg, key, response)
 
     def on_timeout(self, key: str) -> None:
+        if self._talk_keys.pop(key, None) is not None:
+            return
         found = self._by_key.get(key)
         if found is None:
             return

@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from callcenter.engine.calls.call import Call, Service, cause_of_status
-from callcenter.engine.calls.callee import ALLOW, CalleeSide
+from callcenter.engine.calls.callee import ALLOW, CalleeSide, auto_answer_headers
 from callcenter.engine.calls.destinations import Destination
 from callcenter.engine.calls.leg import SDP, Leg, LegState
 from callcenter.engine.calls.routing import Rejection, Router, Target
@@ -197,10 +197,7 @@ class OriginateSide(CalleeSide):
         sdp = leg.offer()
         headers = [("Allow", ALLOW), ("User-Agent", self.server_name)]
         if auto_answer:
-            headers += [
-                ("Call-Info", f"<sip:{host}>;answer-after=0"),
-                ("Alert-Info", "<urn:alert:service:auto-answer>"),
-            ]
+            headers += auto_answer_headers(host)
         invite = Request.create(
             Method.INVITE,
             uri,

@@ -141,6 +141,7 @@
     show("desk-no-call", !onCall && !popCall);
     show("desk-call-facts", onCall || !!popCall);
     show("desk-controls", !!call && call.answered);
+    show("desk-answer", !!agent.answerable && !(call && call.answered));
     if (call) {
       var held = agent.state === "on_hold";
       $("desk-hold").hidden = held;
@@ -392,6 +393,7 @@
       },
       "logout": function () { return api(agentPath + "/logout"); },
       "end-wrap-up": function () { return api(agentPath + "/wrap-up/end"); },
+      "answer": function () { return api(agentPath + "/answer"); },
       "hold": function () { return api(callPath + "/hold"); },
       "resume": function () { return api(callPath + "/resume"); },
       "hangup": function () { return api(callPath + "/hangup"); },
