@@ -20,8 +20,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,28 +30,14 @@ import pytest
 from tests.interop.peers import BaresipPhone, SipAccount
 from tests.interop.peers.processes import free_port, wait_until
 from tests.interop.peers.sipp import SCENARIOS, SippResult, run_sipp
-from tests.interop.test_contact_center import api, token_of
+from tests.interop.test_contact_center import api, api_answer, token_of
 from tests.interop.test_strategies import call_queue
 from tests.running import RunningCallcenter
 
 pytestmark = pytest.mark.interop
 
+ANSWER = "/api/agents/80002/answer"
 REGISTER = Path(__file__).resolve().parent.parent / "chaos" / "scenarios" / "agent_register.xml"
-
-
-def post(callcenter: RunningCallcenter, path: str, token: str) -> tuple[int, Any]:
-    """POST without a body; (status, JSON answer), errors included."""
-    request = urllib.request.Request(
-        callcenter.url + path,
-        data=b"{}",
-        method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 @contextmanager
@@ -125,14 +109,16 @@ def test_the_desktop_answers_a_desk_phone_that_allows_the_talk_event(
     ):
         api(callcenter, "POST", "/api/agents/80002/login", token, {"extension": "70002"})
         try:
-            status, refused = post(callcenter, "/api/agents/80002/answer", token)
+            status, refused = api_answer(callcenter, "POST", ANSWER, token, {})
             assert (status, refused["code"]) == (409, "not_ringing")
             assert agent(callcenter, "80002", token)["answerable"] is False
 
             call_queue(c, callcenter, "1")
             assert wait_until(lambda: agent(callcenter, "80002", token)["answerable"], 15)
             assert agent(callcenter, "80002", token)["state"] == "ringing"
-            status, answering = post(callcenter, "/api/agents/80002/answer", token)
+            status, answering = api_answer(
+                callcenter, "POST", "/api/agents/80002/answer", token, {}
+            )
             assert status == 202, answering
             assert wait_until(lambda: agent(callcenter, "80002", token)["state"] == "in_call", 5)
             ringing = agent(callcenter, "80002", token)

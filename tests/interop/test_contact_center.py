@@ -33,7 +33,10 @@ WANG_SAYS = "您好，我是投诉专员王芳，您的问题我来继续处理"
 RATE = 8000
 
 
-def api(callcenter: RunningCallcenter, method: str, path: str, token: str, body: Any = None) -> Any:
+def api_answer(
+    callcenter: RunningCallcenter, method: str, path: str, token: str, body: Any = None
+) -> tuple[int, Any]:
+    """The REST API's (status, JSON answer), errors included."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
         callcenter.url + path,
@@ -43,9 +46,21 @@ def api(callcenter: RunningCallcenter, method: str, path: str, token: str, body:
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
+            return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        raise AssertionError(f"{method} {path}: {error.code} {error.read().decode()}") from None
+        text = error.read().decode(errors="replace")
+        try:
+            return error.code, json.loads(text)
+        except ValueError:  # not the API's JSON (a server error page)
+            return error.code, text
+
+
+def api(callcenter: RunningCallcenter, method: str, path: str, token: str, body: Any = None) -> Any:
+    """The JSON answer of a request that must succeed."""
+    status, answer = api_answer(callcenter, method, path, token, body)
+    if status >= 400:
+        raise AssertionError(f"{method} {path}: {status} {answer}")
+    return answer
 
 
 def token_of(callcenter: RunningCallcenter, agent_id: str) -> str:

@@ -137,8 +137,11 @@ class Reading:
     flow: Flow | None
     data: dict[str, Any] | None
     errors: list[str]
-    problem_nodes: set[str]
     node_errors: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+
+    @property
+    def problem_nodes(self) -> set[str]:
+        return {node for node in self.node_errors if node}
 
 
 def read_flow(
@@ -164,7 +167,6 @@ def read_flow(
                 )
                 % {"line": error.lineno, "column": error.colno}
             ],
-            set(),
         )
     try:
         flow = Flow.from_dict(name, data)
@@ -179,19 +181,15 @@ def read_flow(
                 )
                 % {"detail": error}
             ],
-            set(),
         )
     problems = check_flow(flow, prompts=prompts, queues=queues, flows=flows)
+    errors: list[str] = []
     node_errors: dict[str, list[str]] = {}
     for problem in problems:
-        node_errors.setdefault(problem.node, []).append(problem_message(problem))
-    return Reading(
-        flow,
-        data,
-        [problem_message(problem) for problem in problems],
-        {problem.node for problem in problems if problem.node},
-        node_errors,
-    )
+        message = problem_message(problem)
+        errors.append(message)
+        node_errors.setdefault(problem.node, []).append(message)
+    return Reading(flow, data, errors, node_errors)
 
 
 def node_rows(flow: Flow) -> list[dict[str, Any]]:
